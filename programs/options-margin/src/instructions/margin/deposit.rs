@@ -1,0 +1,85 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
+
+use crate::constants::MARGIN_SEED;
+use crate::error::ErrorCode;
+use crate::events::DepositEvent;
+use crate::math::SafeMath;
+use crate::state::{Collateral, Exchange, MarginAccount, PAUSE_DEPOSITS};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Deposit<'info> {
+    pub owner: Signer<'info>,
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(
+        mut,
+        has_one = owner @ ErrorCode::Unauthorized,
+        has_one = exchange,
+        seeds = [
+            MARGIN_SEED,
+            exchange.key().as_ref(),
+            owner.key().as_ref(),
+            &margin_account.load()?.account_index.to_le_bytes(),
+        ],
+        bump = margin_account.load()?.bump,
+    )]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    #[account(mut, has_one = exchange, has_one = mint, has_one = vault)]
+    pub collateral: AccountLoader<'info, Collateral>,
+    pub mint: Account<'info, Mint>,
+    #[account(mut)]
+    pub vault: Account<'info, TokenAccount>,
+    /// Source of the tokens, owned by the signer.
+    #[account(mut, token::mint = mint, token::authority = owner)]
+    pub owner_token: Account<'info, TokenAccount>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Moves `amount_native` tokens from the owner into the vault and credits the
+/// account. Deposits only add assets, so no margin check is needed.
+pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
+    require!(amount_native > 0, ErrorCode::ZeroAmount);
+    let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
+    ctx.accounts.exchange.load()?.require_not_paused(PAUSE_DEPOSITS)?;
+
+    let mint = ctx.accounts.mint.key();
+    let balance_after = {
+        let mut collateral = ctx.accounts.collateral.load_mut()?;
+        let total = collateral.total_balance_native.safe_add(amount)?;
+        require!(
+            total as u64 <= collateral.deposit_cap_native,
+            ErrorCode::DepositCapExceeded
+        );
+        collateral.total_balance_native = total;
+
+        let mut account = ctx.accounts.margin_account.load_mut()?;
+        let slot = account.collateral_slot_or_insert(&mint)?;
+        let balance = &mut account.collaterals[slot].balance_native;
+        *balance = balance.safe_add(amount)?;
+        *balance
+    };
+
+    token::transfer_checked(
+        CpiContext::new(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.owner_token.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.vault.to_account_info(),
+                authority: ctx.accounts.owner.to_account_info(),
+            },
+        ),
+        amount_native,
+        ctx.accounts.mint.decimals,
+    )?;
+
+    emit_cpi!(DepositEvent {
+        margin_account: ctx.accounts.margin_account.key(),
+        owner: ctx.accounts.owner.key(),
+        mint,
+        amount_native,
+        balance_after_native: balance_after,
+    });
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! One file per instruction: its accounts struct, arguments and handler.
+
+pub mod admin;
+pub mod margin;
+
+pub use admin::*;
+pub use margin::*;

@@ -1,0 +1,104 @@
+//! # options-margin
+//!
+//! An options margin protocol: margin accounts hold collateral and option
+//! positions, prices come from Pyth, initial margin gates every instruction
+//! that adds risk, and a permissionless `partial_liquidate` restores unsafe
+//! accounts a slice at a time. All risk numbers come from the Solana-free
+//! `options-margin-risk` crate.
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod instructions;
+pub mod math;
+pub mod oracle;
+pub mod pda;
+pub mod state;
+
+use instructions::*;
+use state::RiskParams;
+
+declare_id!("6ApVLLEgZn8qRRUMrUzmZ6E7KmJ8nZmVx8JSECURVTiE");
+
+#[program]
+pub mod options_margin {
+    use super::*;
+
+    // ---- admin ----
+
+    /// Creates the exchange at `["exchange", creator]`; the creator is its admin.
+    pub fn initialize_exchange(
+        ctx: Context<InitializeExchange>,
+        vol_authority: Pubkey,
+        risk: RiskParams,
+    ) -> Result<()> {
+        instructions::initialize_exchange(ctx, vol_authority, risk)
+    }
+
+    /// Replaces the risk parameters (validated bounds).
+    pub fn set_risk_params(ctx: Context<AdminOnly>, risk: RiskParams) -> Result<()> {
+        instructions::set_risk_params(ctx, risk)
+    }
+
+    /// Sets the `PAUSE_*` bit set.
+    pub fn set_pause_flags(ctx: Context<AdminOnly>, pause_flags: u8) -> Result<()> {
+        instructions::set_pause_flags(ctx, pause_flags)
+    }
+
+    /// Sets the key allowed to publish volatilities.
+    pub fn set_vol_authority(ctx: Context<AdminOnly>, vol_authority: Pubkey) -> Result<()> {
+        instructions::set_vol_authority(ctx, vol_authority)
+    }
+
+    /// Proposes a new admin (step one of two).
+    pub fn propose_admin(ctx: Context<AdminOnly>, new_admin: Pubkey) -> Result<()> {
+        instructions::propose_admin(ctx, new_admin)
+    }
+
+    /// The proposed admin accepts (step two of two).
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin(ctx)
+    }
+
+    /// Registers a collateral mint with its oracle, weights and vault.
+    pub fn add_collateral(
+        ctx: Context<AddCollateral>,
+        is_settlement: bool,
+        params: CollateralParams,
+    ) -> Result<()> {
+        instructions::add_collateral(ctx, is_settlement, params)
+    }
+
+    /// Changes a collateral's oracle, weights and cap.
+    pub fn update_collateral(ctx: Context<UpdateCollateral>, params: CollateralParams) -> Result<()> {
+        instructions::update_collateral(ctx, params)
+    }
+
+    // ---- margin accounts ----
+
+    /// Creates the owner's margin account number `account_index`.
+    pub fn create_margin_account(ctx: Context<CreateMarginAccount>, account_index: u16) -> Result<()> {
+        instructions::create_margin_account(ctx, account_index)
+    }
+
+    /// Deposits collateral from the owner's token account.
+    pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
+        instructions::deposit(ctx, amount_native)
+    }
+
+    /// Withdraws collateral; refused below initial margin.
+    pub fn withdraw<'info>(
+        ctx: Context<'info, Withdraw<'info>>,
+        amount_native: u64,
+    ) -> Result<()> {
+        instructions::withdraw(ctx, amount_native)
+    }
+
+    /// Closes an empty margin account and returns its rent.
+    pub fn close_margin_account(ctx: Context<CloseMarginAccount>) -> Result<()> {
+        instructions::close_margin_account(ctx)
+    }
+}

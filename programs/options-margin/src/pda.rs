@@ -1,0 +1,34 @@
+//! Addresses of the program's accounts, for clients (tests, CLI, bot) and
+//! for the program itself.
+
+use anchor_lang::prelude::Pubkey;
+
+use crate::constants::{COLLATERAL_SEED, EXCHANGE_SEED, MARGIN_SEED, VAULT_AUTHORITY_SEED, VAULT_SEED};
+
+pub fn exchange(creator: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[EXCHANGE_SEED, creator.as_ref()], &crate::ID)
+}
+
+pub fn vault_authority(exchange: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[VAULT_AUTHORITY_SEED, exchange.as_ref()], &crate::ID)
+}
+
+pub fn collateral(exchange: &Pubkey, mint: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[COLLATERAL_SEED, exchange.as_ref(), mint.as_ref()], &crate::ID)
+}
+
+pub fn vault(exchange: &Pubkey, mint: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[VAULT_SEED, exchange.as_ref(), mint.as_ref()], &crate::ID)
+}
+
+pub fn margin_account(exchange: &Pubkey, owner: &Pubkey, account_index: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[MARGIN_SEED, exchange.as_ref(), owner.as_ref(), &account_index.to_le_bytes()],
+        &crate::ID,
+    )
+}
+
+/// The `emit_cpi!` event authority.
+pub fn event_authority() -> Pubkey {
+    Pubkey::find_program_address(&[b"__event_authority"], &crate::ID).0
+}

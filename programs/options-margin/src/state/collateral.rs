@@ -1,0 +1,54 @@
+//! A registered collateral mint: its oracle, weights and vault.
+
+use anchor_lang::prelude::*;
+
+use crate::oracle::OracleConfig;
+
+/// One collateral mint of an exchange, at `["collateral", exchange, mint]`.
+#[account(zero_copy)]
+#[derive(Debug)]
+pub struct Collateral {
+    /// Exchange this collateral belongs to. Offset 8.
+    pub exchange: Pubkey,
+    /// The SPL mint. Offset 40.
+    pub mint: Pubkey,
+    /// Program-owned token account holding every deposit, at `["vault", exchange, mint]`.
+    pub vault: Pubkey,
+    /// How the price is read and validated.
+    pub oracle: OracleConfig,
+    /// unit: token native. Σ of every margin account's balance of this mint;
+    /// the vault holds exactly this (plus insurance, for settlement).
+    pub total_balance_native: i64,
+    /// unit: token native. Deposits are refused past this total.
+    pub deposit_cap_native: u64,
+    /// unit: unix seconds. Newest oracle publish time used so far; older updates are refused.
+    pub last_publish_time: i64,
+    /// unit: bps. Asset weight for initial margin (≤ maint weight).
+    pub init_weight_bps: u16,
+    /// unit: bps. Asset weight for maintenance margin (≤ 10_000).
+    pub maint_weight_bps: u16,
+    /// Mint decimals.
+    pub decimals: u8,
+    /// Registration order within the exchange (0 = settlement).
+    pub index: u8,
+    /// 1 for the settlement (quote) collateral, else 0.
+    pub is_settlement: u8,
+    /// Canonical bump of this PDA.
+    pub bump: u8,
+    /// Canonical bump of the vault PDA.
+    pub vault_bump: u8,
+    pub _padding: [u8; 7],
+    pub reserved: [u8; 128],
+}
+
+const _: () = assert!(core::mem::size_of::<Collateral>() == 96 + 48 + 24 + 16 + 128);
+const _: () = assert!(core::mem::align_of::<Collateral>() == 8);
+
+impl Collateral {
+    /// Account size including the 8-byte discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<Collateral>();
+
+    pub fn is_settlement(&self) -> bool {
+        self.is_settlement == 1
+    }
+}

@@ -1,0 +1,187 @@
+//! One builder per instruction, from Anchor's generated account structs and
+//! instruction data, exactly as a client would build them.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_spl::token::spl_token;
+use options_margin::instructions::CollateralParams;
+use options_margin::pda;
+use options_margin::state::RiskParams;
+use solana_instruction::Instruction;
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: &[AccountMeta]) -> Instruction {
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend_from_slice(remaining);
+    Instruction { program_id: options_margin::ID, accounts: metas, data: data.data() }
+}
+
+pub fn initialize_exchange(creator: &Pubkey, vol_authority: Pubkey, risk: RiskParams) -> Instruction {
+    let exchange = pda::exchange(creator).0;
+    build(
+        options_margin::accounts::InitializeExchange {
+            creator: *creator,
+            exchange,
+            vault_authority: pda::vault_authority(&exchange).0,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::InitializeExchange { vol_authority, risk },
+        &[],
+    )
+}
+
+fn admin_only(admin: &Pubkey, exchange: &Pubkey) -> options_margin::accounts::AdminOnly {
+    options_margin::accounts::AdminOnly { admin: *admin, exchange: *exchange }
+}
+
+pub fn set_risk_params(admin: &Pubkey, exchange: &Pubkey, risk: RiskParams) -> Instruction {
+    build(admin_only(admin, exchange), options_margin::instruction::SetRiskParams { risk }, &[])
+}
+
+pub fn set_pause_flags(admin: &Pubkey, exchange: &Pubkey, pause_flags: u8) -> Instruction {
+    build(admin_only(admin, exchange), options_margin::instruction::SetPauseFlags { pause_flags }, &[])
+}
+
+pub fn set_vol_authority(admin: &Pubkey, exchange: &Pubkey, vol_authority: Pubkey) -> Instruction {
+    build(admin_only(admin, exchange), options_margin::instruction::SetVolAuthority { vol_authority }, &[])
+}
+
+pub fn propose_admin(admin: &Pubkey, exchange: &Pubkey, new_admin: Pubkey) -> Instruction {
+    build(admin_only(admin, exchange), options_margin::instruction::ProposeAdmin { new_admin }, &[])
+}
+
+pub fn accept_admin(pending_admin: &Pubkey, exchange: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::AcceptAdmin { pending_admin: *pending_admin, exchange: *exchange },
+        options_margin::instruction::AcceptAdmin {},
+        &[],
+    )
+}
+
+pub fn add_collateral(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    mint: &Pubkey,
+    is_settlement: bool,
+    params: CollateralParams,
+) -> Instruction {
+    build(
+        options_margin::accounts::AddCollateral {
+            admin: *admin,
+            exchange: *exchange,
+            mint: *mint,
+            collateral: pda::collateral(exchange, mint).0,
+            vault: pda::vault(exchange, mint).0,
+            vault_authority: pda::vault_authority(exchange).0,
+            token_program: spl_token::ID,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::AddCollateral { is_settlement, params },
+        &[],
+    )
+}
+
+pub fn update_collateral(admin: &Pubkey, exchange: &Pubkey, mint: &Pubkey, params: CollateralParams) -> Instruction {
+    build(
+        options_margin::accounts::UpdateCollateral {
+            admin: *admin,
+            exchange: *exchange,
+            collateral: pda::collateral(exchange, mint).0,
+        },
+        options_margin::instruction::UpdateCollateral { params },
+        &[],
+    )
+}
+
+pub fn create_margin_account(owner: &Pubkey, exchange: &Pubkey, account_index: u16) -> Instruction {
+    build(
+        options_margin::accounts::CreateMarginAccount {
+            owner: *owner,
+            exchange: *exchange,
+            margin_account: pda::margin_account(exchange, owner, account_index).0,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::CreateMarginAccount { account_index },
+        &[],
+    )
+}
+
+/// Accounts of a deposit or withdrawal, so tests can substitute any of them.
+#[derive(Clone, Copy, Debug)]
+pub struct TransferAccounts {
+    pub owner: Pubkey,
+    pub exchange: Pubkey,
+    pub margin_account: Pubkey,
+    pub collateral: Pubkey,
+    pub mint: Pubkey,
+    pub vault: Pubkey,
+    /// Deposit: the source. Withdraw: the destination.
+    pub token_account: Pubkey,
+    pub token_program: Pubkey,
+}
+
+impl TransferAccounts {
+    /// The canonical accounts for `owner`'s account `margin_account` and `mint`.
+    pub fn new(owner: Pubkey, exchange: Pubkey, margin_account: Pubkey, mint: Pubkey, token_account: Pubkey) -> Self {
+        Self {
+            owner,
+            exchange,
+            margin_account,
+            collateral: pda::collateral(&exchange, &mint).0,
+            mint,
+            vault: pda::vault(&exchange, &mint).0,
+            token_account,
+            token_program: spl_token::ID,
+        }
+    }
+}
+
+pub fn deposit(a: &TransferAccounts, amount_native: u64) -> Instruction {
+    build(
+        options_margin::accounts::Deposit {
+            owner: a.owner,
+            exchange: a.exchange,
+            margin_account: a.margin_account,
+            collateral: a.collateral,
+            mint: a.mint,
+            vault: a.vault,
+            owner_token: a.token_account,
+            token_program: a.token_program,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::Deposit { amount_native },
+        &[],
+    )
+}
+
+pub fn withdraw(a: &TransferAccounts, amount_native: u64, health: &[AccountMeta]) -> Instruction {
+    build(
+        options_margin::accounts::Withdraw {
+            owner: a.owner,
+            exchange: a.exchange,
+            margin_account: a.margin_account,
+            collateral: a.collateral,
+            mint: a.mint,
+            vault: a.vault,
+            vault_authority: pda::vault_authority(&a.exchange).0,
+            destination: a.token_account,
+            token_program: a.token_program,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::Withdraw { amount_native },
+        health,
+    )
+}
+
+pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, rent_receiver: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::CloseMarginAccount {
+            owner: *owner,
+            rent_receiver: *rent_receiver,
+            margin_account: *margin_account,
+        },
+        options_margin::instruction::CloseMarginAccount {},
+        &[],
+    )
+}

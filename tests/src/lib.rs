@@ -1,0 +1,24 @@
+//! The test bench of options-margin: an in-process chain
+//! (`solana-program-test`) with the program, the real SPL Token program, and
+//! Pyth accounts with the real byte layout and owner.
+//!
+//! The program runs natively through [`bench::process_instruction`] unless
+//! `SBF_OUT_DIR` (or `BPF_OUT_DIR`) holds `options_margin.so`, in which case
+//! the very same suite runs against that binary.
+//!
+//! The integration suite (`tests/suite.rs`) and the demo (`app/`) both build
+//! on this crate.
+
+// solana-program-test 3.x marks its API "unstable" (deprecated) ahead of 4.0;
+// it is the pinned test framework, so the warning carries no information here.
+#![allow(deprecated)]
+
+pub mod bench;
+pub mod errors;
+pub mod exchange;
+pub mod ix;
+pub mod pyth;
+pub mod tokens;
+
+pub use bench::TestBench;
+pub use exchange::{ExchangeFixture, User};

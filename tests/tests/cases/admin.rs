@@ -1,0 +1,1 @@
+use options_margin_tests::*;

@@ -1,0 +1,2 @@
+mod admin;
+mod smoke;
