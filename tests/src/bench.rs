@@ -221,3 +221,12 @@ pub fn find_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(events
         }
     })
 }
+
+/// Asserts that every account in `keys` is byte-for-byte (data, lamports,
+/// owner) what `before` recorded.
+pub async fn assert_unchanged(bench: &TestBench, keys: &[Pubkey], before: &[Option<Account>]) {
+    let after = bench.snapshot(keys).await;
+    for ((key, b), a) in keys.iter().zip(before).zip(&after) {
+        assert_eq!(b, a, "account {key} changed");
+    }
+}

@@ -1,2 +1,6 @@
+mod accounts;
 mod admin;
+mod amounts;
+mod conservation;
+mod oracle;
 mod smoke;

@@ -17,7 +17,7 @@ pub struct CloseMarginAccount<'info> {
         seeds = [
             MARGIN_SEED,
             margin_account.load()?.exchange.as_ref(),
-            owner.key().as_ref(),
+            margin_account.load()?.owner.as_ref(),
             &margin_account.load()?.account_index.to_le_bytes(),
         ],
         bump = margin_account.load()?.bump,

@@ -18,8 +18,8 @@ pub struct Deposit<'info> {
         has_one = exchange,
         seeds = [
             MARGIN_SEED,
-            exchange.key().as_ref(),
-            owner.key().as_ref(),
+            margin_account.load()?.exchange.as_ref(),
+            margin_account.load()?.owner.as_ref(),
             &margin_account.load()?.account_index.to_le_bytes(),
         ],
         bump = margin_account.load()?.bump,
