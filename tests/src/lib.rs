@@ -14,6 +14,7 @@
 #![allow(deprecated)]
 
 pub mod bench;
+pub mod client;
 pub mod errors;
 pub mod exchange;
 pub mod ix;

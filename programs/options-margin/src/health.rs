@@ -14,7 +14,8 @@
 //! same function the bot, the CLI and the simulator call.
 
 use anchor_lang::prelude::*;
-use shim::{account_margin as risk_account_margin, AccountInputs, CollateralInput};
+use options_margin_risk::collateral::CollateralInput;
+use options_margin_risk::margin::{margin_summary, AccountInputs};
 
 use crate::constants::MAX_ACCOUNT_COLLATERALS;
 use crate::error::ErrorCode;
@@ -100,7 +101,7 @@ pub fn account_margin<'info>(
     remaining: &'info [AccountInfo<'info>],
     now_ts: i64,
 ) -> Result<MarginSummary> {
-    let mut collaterals = [CollateralInput::default(); MAX_ACCOUNT_COLLATERALS];
+    let mut collaterals = [CollateralInput::settlement(0); MAX_ACCOUNT_COLLATERALS];
     let mut count = 0usize;
     let mut cursor = 0usize;
     for balance in account.active_collaterals() {
@@ -118,8 +119,8 @@ pub fn account_margin<'info>(
     }
     require!(cursor == remaining.len(), ErrorCode::HealthAccountsMismatch);
 
-    let inputs = AccountInputs { collaterals: &collaterals[..count], positions: &[] };
-    let margin = risk_account_margin(&inputs).map_err(risk_error)?;
+    let inputs = AccountInputs { grids: &[], positions: &[], collaterals: &collaterals[..count] };
+    let margin = margin_summary(&inputs).map_err(risk_error)?;
     Ok(MarginSummary {
         equity_native: margin.equity_native,
         initial_margin_native: margin.im_native,
@@ -127,30 +128,3 @@ pub fn account_margin<'info>(
     })
 }
 
-// TEMPORARY shim until the risk crate's margin module lands.
-mod shim {
-    use options_margin_risk::RiskResult;
-    #[derive(Clone, Copy, Default)]
-    pub struct CollateralInput {
-        pub balance_native: i64,
-        pub decimals: u8,
-        pub price_low_e12: u64,
-        pub price_high_e12: u64,
-        pub init_weight_bps: u16,
-        pub maint_weight_bps: u16,
-        pub is_settlement: bool,
-    }
-    impl CollateralInput {
-        pub fn settlement(balance_native: i64) -> Self {
-            Self { balance_native, decimals: 6, price_low_e12: 1_000_000_000_000, price_high_e12: 1_000_000_000_000, init_weight_bps: 10_000, maint_weight_bps: 10_000, is_settlement: true }
-        }
-    }
-    pub struct AccountInputs<'a> {
-        pub collaterals: &'a [CollateralInput],
-        pub positions: &'a [()],
-    }
-    pub struct Out { pub equity_native: i64, pub im_native: i64, pub mm_native: i64 }
-    pub fn account_margin(_i: &AccountInputs) -> RiskResult<Out> {
-        Ok(Out { equity_native: 0, im_native: 0, mm_native: 0 })
-    }
-}

@@ -2,5 +2,6 @@ mod accounts;
 mod admin;
 mod amounts;
 mod conservation;
+mod layout;
 mod oracle;
 mod smoke;

@@ -9,8 +9,10 @@ use options_margin::oracle::fixtures::{
     SOL_USD_LEGACY_ADDRESS,
 };
 use options_margin::oracle::{OracleConfig, OracleKind};
+use options_margin::events::WithdrawEvent;
 use options_margin::state::Collateral;
-use options_margin_tests::bench::{assert_unchanged, program_test, START_TS};
+use options_margin_tests::bench::{assert_unchanged, find_event, program_test, START_TS};
+use options_margin_tests::client;
 use options_margin_tests::exchange::{sol_collateral_params, SOL_CONF_E8, SOL_PRICE_E8};
 use options_margin_tests::pyth::PullPrice;
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench, User};
@@ -130,7 +132,18 @@ async fn the_real_mainnet_price_update_v2_dump_is_accepted() {
     let (mut bench, fx, user) = setup().await;
     assert!(bench.now().await <= fixtures::PULL_DUMP_PUBLISH_TIME);
     bench.set_real_pull_dump(&fx.sol.oracle);
-    fx.withdraw(&mut bench, &user, &fx.usdc.mint, 1_000_000).await.expect("real dump reads");
+    let health = fx.health_accounts(&bench, &user.margin).await;
+    let w = ix::withdraw(&fx.transfer_accounts(&user, &fx.usdc.mint), 1_000_000, &health);
+    let events = bench.send_capturing_events(&[w], &[&user.wallet]).await.expect("real dump reads");
+    let ev: WithdrawEvent = find_event(&events).expect("withdraw event");
+    // 10 SOL at (15_679_769_099 − 16_197_271)·1e-8 = $156.63571828 each, floor to
+    // quote native, plus 99 USDC; IM haircut (1 − 0.8) of the SOL value, ceil.
+    assert_eq!(ev.equity_after_native, 1_566_357_182 + 99_000_000);
+    assert_eq!(ev.initial_margin_after_native, 313_271_437);
+    // Off-chain, the same code over the same accounts gives the same numbers.
+    let off = client::margin_summary(&bench, &fx.exchange, &user.margin, &health).await.unwrap();
+    assert_eq!(off.equity_native, ev.equity_after_native);
+    assert_eq!(off.initial_margin_native, ev.initial_margin_after_native);
     bench.set_time(fixtures::PULL_DUMP_PUBLISH_TIME + 61).await;
     let keys = keys(&fx, &user);
     let before = bench.snapshot(&keys).await;

@@ -62,14 +62,13 @@ pub const MAX_CONF_BPS_LIMIT: u16 = 2_000;
 pub const MAX_CONF_K_BPS: u16 = 50_000;
 
 /// Which Pyth account kind a feed is read from.
-#[repr(u8)]
+/// Stored as its `u8` value (`OracleConfig::kind`): 0 and 1, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
-#[borsh(use_discriminant = true)]
 pub enum OracleKind {
     /// `PriceUpdateV2` owned by the Pyth receiver program; matched by feed id.
-    PythPull = 0,
+    PythPull,
     /// Legacy price account owned by the Pyth oracle program; matched by address.
-    PythLegacy = 1,
+    PythLegacy,
 }
 
 impl OracleKind {

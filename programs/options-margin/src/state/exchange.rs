@@ -1,6 +1,7 @@
 //! The exchange config: admin keys, pause switches and risk parameters.
 
 use anchor_lang::prelude::*;
+use bytemuck::{Pod, Zeroable};
 
 use crate::constants::BPS;
 use crate::error::ErrorCode;
@@ -18,8 +19,8 @@ pub const PAUSE_ALL: u8 = PAUSE_DEPOSITS | PAUSE_WITHDRAWALS | PAUSE_TRADING | P
 
 /// One liquidation tier: below `below_ratio_bps` of equity / MM, up to
 /// `max_fraction_bps` of the target position may be closed per call.
-#[zero_copy]
-#[derive(Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, AnchorSerialize, AnchorDeserialize)]
 pub struct LiquidationTier {
     /// unit: bps of equity / maintenance margin (10_000 = 100%).
     pub below_ratio_bps: u32,
@@ -28,9 +29,11 @@ pub struct LiquidationTier {
 }
 
 /// Protocol-wide risk parameters. The layout has no padding, so the borsh
-/// encoding of an instruction argument equals the stored bytes.
-#[zero_copy]
-#[derive(Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+/// encoding of an instruction argument equals the stored bytes (which is
+/// also why the IDL can describe it as a borsh type inside the zero-copy
+/// `Exchange`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, AnchorSerialize, AnchorDeserialize)]
 pub struct RiskParams {
     /// Liquidation tiers, strictly descending thresholds (defaults 105%, 102%, 100%).
     pub tiers: [LiquidationTier; 3],

@@ -1,0 +1,33 @@
+//! # options-margin-risk
+//!
+//! All of the protocol's risk math, free of Solana dependencies, so that the
+//! on-chain program, the liquidator bot, the CLI and the simulator compute
+//! the same numbers to the unit. Integer fixed point only: no floats outside
+//! tests and benchmark references, no allocation, bounded loops.
+//!
+//! Layout:
+//! - [`num`]: checked math with named rounding.
+//! - [`fixed`], [`math`]: the e12 fixed-point type and ln/exp/sqrt/Φ/φ.
+//! - [`black76`]: option price and Greeks.
+//! - [`series`]: `series_risk`, the per-series repricing over the scenario grid.
+//! - [`margin`]: `account_margin`, the per-account combination of stored vectors.
+//! - [`collateral`]: collateral valuation and haircuts.
+//! - [`planner`]: tiers, candidate ranking, the just-enough amount.
+//! - [`fee`]: the fixed liquidation fee and its anti-slicing rule.
+//! - [`apply`]: `apply_plan`, the reference of what a liquidation changes.
+
+pub mod apply;
+pub mod black76;
+pub mod collateral;
+pub mod error;
+pub mod fee;
+pub mod fixed;
+pub mod margin;
+pub mod math;
+pub mod num;
+pub mod planner;
+pub mod series;
+pub mod types;
+
+pub use error::{RiskError, RiskResult};
+pub use types::*;

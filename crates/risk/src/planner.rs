@@ -1,0 +1,800 @@
+//! The partial-liquidation planner: which tier, which candidate, how much, what fee.
+//!
+//! [`plan_liquidation`] is pure and deterministic: the on-chain
+//! `partial_liquidate` handler, the liquidator bot and the simulator call it
+//! on the same inputs and get the same plan to the unit.
+//!
+//! ## Tier
+//! `ratio = equity · 10_000 / MM` (floor, bps). With the default
+//! [`LiquidationParams`]: ratio ≥ 10_500 is healthy (`AccountHealthy`);
+//! [10_200, 10_500) is tier 1 (up to 10% of one candidate per call);
+//! [10_000, 10_200) tier 2 (up to 25%); below 10_000 tier 3, a full closeout
+//! of one candidate per call, call after call. (If closing a position past
+//! some point would raise MM again, because it over-hedges another one,
+//! tier 3 closes as much as minimises MM instead of all of it.) The floored ratio is below
+//! an integer threshold exactly when the true ratio is.
+//!
+//! ## Candidates
+//! Every option position, and every volatile (non-settlement) collateral
+//! with a positive balance. The settlement stablecoin is never a candidate.
+//! A candidate is eligible only if its planned quantity strictly lowers MM,
+//! so one leg of a hedge whose closing would raise MM is never chosen.
+//!
+//! ## What a liquidation does (the semantics `apply_plan` implements)
+//! - A position slice moves to the liquidator at the value equity credits
+//!   it: `mark` per contract for a long (the account is paid), `mark + 1` for
+//!   a short (the account pays). Equity is unchanged by the transfer itself.
+//! - Collateral is sold for settlement at the **low** oracle price (the one
+//!   that values it as an asset); the proceeds are defined as
+//!   `value(balance) − value(balance − amount)`, so equity is unchanged to
+//!   the unit. Its haircut MM is released.
+//! - Only the fee ([`crate::fee`]) lowers equity.
+//!
+//! ## Amount: just enough, solved exactly
+//! Removing `q` contracts of position `i` changes each scenario P&L of its
+//! underlying by `−σ·q·d_s` (σ = sign of the size, `d_s = value_s − mark`)
+//! and the net short floor of its group by `σ·q·floor`. All other terms are
+//! constant, so `MM(q) = C + max(0, max_s(a_s + b_s·q)) + max(0, x + y·q)`: a
+//! maximum of at most 28 × 2 lines, convex and piecewise linear in `q`, exact
+//! in integers. The target condition `10_000·(equity − fee(MM)) ≥
+//! target·MM` is strictly monotone in `MM` (the fee grows by at most one unit
+//! per unit of MM released while `target > 10_000`), so it is equivalent to
+//! `MM ≤ K` for one integer `K`, found in closed form (plus ≤ 3 unit steps
+//! absorbing the fee's floor). `MM(q) ≤ K` is then the intersection of one
+//! half-line per line: `q ≥ (α − K)/(−β)` for falling lines above `K` and
+//! `q ≤ (K − α)/β` for rising ones. No repricing and no trial-and-error.
+//!
+//! The quantity is the smallest lot multiple (or the whole position) in that
+//! interval, i.e. the minimum quantity that reaches the target, rounded up
+//! to the lot against the account. It is capped by the tier's fraction of
+//! the candidate (rounded down to lots, at least one lot). When the target is
+//! out of reach (cap, or MM bottoming out first) the quantity minimising MM
+//! within the cap is taken instead, found by bisection on the discrete slope
+//! of the convex `MM(q)` (≤ 64 steps). Collateral is solved by inverting its
+//! rounded haircut exactly ([`CollateralInput`] has no lots; the unit is one
+//! token native unit). Along every planned path MM is non-increasing, which
+//! the fee's anti-slicing argument needs.
+//!
+//! ## Ranking (explicit score, then tie-breaks)
+//! 1. **Score** (higher first): MM released by the planned quantity per unit
+//!    of value liquidated, `score_e12 = released · 10^12 / value`. The value
+//!    of an option slice is `q · (|mark| + short_floor_mm + 1)`: its premium
+//!    plus the series' notional-scaled floor, so near-worthless far
+//!    out-of-the-money options are not treated as free; the `+1` keeps it
+//!    positive. The value of a collateral slice is its proceeds (≥ 1).
+//! 2. Higher dollar delta `|size · delta · spot|` first (directional risk
+//!    before hedged / low-delta positions). Collateral counts its full value.
+//! 3. Higher dollar gamma `|size · gamma · spot|` first (high-gamma before
+//!    low-gamma / near-expiry wings). Collateral counts 0.
+//! 4. Lower unrealised P&L first: losing positions before profitable ones
+//!    (collateral counts 0).
+//! 5. Volatile collateral before option positions (liquidating collateral
+//!    leaves the trading strategy intact), then the lower index.
+//!
+//! Stablecoin settlement collateral is last by construction: never a candidate.
+
+use crate::collateral::{CollateralInput, BPS};
+use crate::error::{RiskError, RiskResult};
+use crate::fee::{liquidation_fee, FeeInputs, LiquidationFee};
+use crate::margin::{
+    group_floors, margin_summary, ratio_bps, AccountInputs, MarginSummary, PositionInput,
+};
+use crate::num::{div_floor, to_i64, SafeMath};
+use crate::types::MAX_SCENARIOS;
+
+pub use crate::apply::{apply_plan, AccountState};
+
+/// One liquidation tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tier {
+    /// precision: bps of equity / MM. The tier applies when the ratio is below this.
+    pub below_ratio_bps: u32,
+    /// precision: bps of the candidate. Most one call may liquidate (10_000 = all).
+    pub max_fraction_bps: u32,
+}
+
+/// Tiers, target and fee of partial liquidations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationParams {
+    /// Strictly descending thresholds, ascending fractions. The last tier is a
+    /// full closeout of the chosen candidate.
+    pub tiers: [Tier; 3],
+    /// precision: bps of equity / MM. Ratio a soft-tier liquidation restores.
+    pub target_ratio_bps: u32,
+    /// unit: quote native. Flat fee part, paid by the call that closes a candidate.
+    pub fee_flat_native: u64,
+    /// precision: bps of the MM released. Proportional fee part (≤ 5_000).
+    pub fee_rate_bps: u16,
+}
+
+impl Default for LiquidationParams {
+    /// The seed's tiers (105% / 102% / 100% → 10% / 25% / 100%), a 110%
+    /// target, 1 USD flat and 1% of the released MM.
+    fn default() -> Self {
+        Self {
+            tiers: [
+                Tier {
+                    below_ratio_bps: 10_500,
+                    max_fraction_bps: 1_000,
+                },
+                Tier {
+                    below_ratio_bps: 10_200,
+                    max_fraction_bps: 2_500,
+                },
+                Tier {
+                    below_ratio_bps: 10_000,
+                    max_fraction_bps: 10_000,
+                },
+            ],
+            target_ratio_bps: 11_000,
+            fee_flat_native: 1_000_000,
+            fee_rate_bps: 100,
+        }
+    }
+}
+
+/// Largest accepted proportional fee rate (keeps the closed-form solve exact within 3 steps).
+pub const MAX_FEE_RATE_BPS: u16 = 5_000;
+/// precision: bps. Largest accepted target ratio (10×).
+pub const MAX_TARGET_RATIO_BPS: u32 = 100_000;
+
+impl LiquidationParams {
+    /// `InvalidTiers` unless thresholds are strictly descending with the last
+    /// ≥ 10_000 (closeouts only below a ratio of at least 100%), fractions are
+    /// ascending in (0, 10_000] with the last = 10_000, the target exceeds the
+    /// top threshold (≤ 10×), and `fee_rate_bps ≤ 5_000`.
+    pub fn validate(&self) -> RiskResult<()> {
+        let t = &self.tiers;
+        let ok = t[0].below_ratio_bps > t[1].below_ratio_bps
+            && t[1].below_ratio_bps > t[2].below_ratio_bps
+            && i128::from(t[2].below_ratio_bps) >= BPS
+            && t[0].max_fraction_bps > 0
+            && t[0].max_fraction_bps <= t[1].max_fraction_bps
+            && t[1].max_fraction_bps <= t[2].max_fraction_bps
+            && i128::from(t[2].max_fraction_bps) == BPS
+            && self.target_ratio_bps > t[0].below_ratio_bps
+            && self.target_ratio_bps <= MAX_TARGET_RATIO_BPS
+            && self.fee_rate_bps <= MAX_FEE_RATE_BPS;
+        if ok {
+            Ok(())
+        } else {
+            Err(RiskError::InvalidTiers)
+        }
+    }
+
+    /// Tier (1..=3) of an account at `ratio_bps`, `None` when healthy.
+    pub fn tier_of(&self, ratio_bps: u64) -> Option<u8> {
+        let mut tier = None;
+        for (k, t) in self.tiers.iter().enumerate() {
+            if ratio_bps < u64::from(t.below_ratio_bps) {
+                tier = Some(k as u8 + 1);
+            }
+        }
+        tier
+    }
+}
+
+/// What to liquidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Candidate {
+    /// Index into [`AccountInputs::positions`].
+    Position(u8),
+    /// Index into [`AccountInputs::collaterals`].
+    Collateral(u8),
+}
+
+/// The account's side of the trade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The account sells: a long option slice, or collateral.
+    Sell,
+    /// The account buys back a short option slice.
+    Buy,
+}
+
+/// One liquidation call, fully determined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationPlan {
+    /// 1..=3 (see [`LiquidationParams::tiers`]).
+    pub tier: u8,
+    /// What is liquidated.
+    pub candidate: Candidate,
+    /// The account's side.
+    pub side: Side,
+    /// unit: contracts for a position, token native for collateral.
+    pub quantity: u64,
+    /// unit: quote native. Settlement paid to (+) or by (−) the account for
+    /// the slice: `q·mark` (long), `−q·(mark+1)` (short), proceeds (collateral).
+    pub transfer_value_native: i64,
+    /// unit: quote native. Fee paid by the account to the liquidator.
+    pub fee_native: u64,
+    /// The call closes the candidate completely (the flat fee part applies).
+    pub closes_candidate: bool,
+    /// unit: quote native.
+    pub equity_before_native: i64,
+    /// unit: quote native. `equity_before − fee`.
+    pub equity_after_native: i64,
+    /// unit: quote native.
+    pub mm_before_native: i64,
+    /// unit: quote native.
+    pub mm_after_native: i64,
+    /// precision: bps, floor.
+    pub ratio_before_bps: u64,
+    /// precision: bps, floor.
+    pub ratio_after_bps: u64,
+    /// precision: e12. MM released per unit of value liquidated (ranking score).
+    pub score_e12: u64,
+    /// The tier's fraction limited the quantity below what the target needs.
+    pub capped_by_tier: bool,
+    /// The account reaches `target_ratio_bps` after the call.
+    pub reaches_target: bool,
+}
+
+/// Shared state of one planning pass.
+struct Ctx<'s> {
+    summary: &'s MarginSummary,
+    params: &'s LiquidationParams,
+    equity: i128,
+    mm0: i128,
+    tier: u8,
+    /// unit: quote native. Largest MM after a partial (non-closing) call that
+    /// still reaches the target; computed once per plan (soft tiers only).
+    k_partial: i128,
+}
+
+impl Ctx<'_> {
+    fn is_closeout(&self) -> bool {
+        usize::from(self.tier) == self.params.tiers.len()
+    }
+
+    fn fee(&self, mm_after: i128, closes: bool) -> RiskResult<LiquidationFee> {
+        let f = FeeInputs {
+            equity_before_native: self.summary.equity_native,
+            mm_before_native: self.summary.mm_native,
+            mm_after_native: to_i64(mm_after)?,
+            closes_candidate: closes,
+        };
+        liquidation_fee(self.params.fee_flat_native, self.params.fee_rate_bps, &f)
+    }
+
+    /// `10_000 · (equity − fee) ≥ target · mm_after`.
+    fn reaches_target(&self, mm_after: i128, closes: bool) -> RiskResult<bool> {
+        let fee = i128::from(self.fee(mm_after, closes)?.fee_native);
+        let lhs = self.equity.safe_sub(fee)?.safe_mul(BPS)?;
+        Ok(lhs >= i128::from(self.params.target_ratio_bps).safe_mul(mm_after)?)
+    }
+
+    /// Largest MM (< MM before) that reaches the target after the fee, for
+    /// a call that does (`closes`) or does not close its candidate. Only
+    /// used in soft tiers, where equity ≥ MM before. See the module docs.
+    fn mm_bound(&self, closes: bool) -> RiskResult<i128> {
+        let t = i128::from(self.params.target_ratio_bps);
+        let r = i128::from(self.params.fee_rate_bps);
+        let flat = if closes {
+            i128::from(self.params.fee_flat_native)
+        } else {
+            0
+        };
+        let top = self.mm0 - 1;
+        // Regime A: fee = flat + ⌊r·R/10^4⌋. Closed form, then ≤ 3 steps for the floor.
+        let num = BPS
+            .safe_mul(self.equity.safe_sub(flat)?)?
+            .safe_sub(r.safe_mul(self.mm0)?)?;
+        let mut k = div_floor(num, t - r)?.clamp(-1, top);
+        for _ in 0..3 {
+            if k < top && self.reaches_target(k + 1, closes)? {
+                k += 1;
+            }
+        }
+        // Regime B: the excess cap, fee = R − 1.
+        let kb = div_floor(
+            BPS.safe_mul(self.equity.safe_sub(self.mm0)?.safe_add(1)?)?,
+            t - BPS,
+        )?;
+        let k = k.max(kb.min(top)).max(0);
+        Ok(k)
+    }
+
+    /// precision: bps of the candidate. The tier's fraction.
+    fn fraction_bps(&self) -> i128 {
+        i128::from(self.params.tiers[usize::from(self.tier) - 1].max_fraction_bps)
+    }
+}
+
+/// `ceil(n / d)` for `n ≥ 0`, `d > 0`, with a native 64-bit fast path (SBF
+/// has 64-bit division; 128-bit division is a software routine).
+fn div_ceil_pos(n: i128, d: i128) -> i128 {
+    if let (Ok(a), Ok(b)) = (u64::try_from(n), u64::try_from(d)) {
+        return i128::from(a.div_ceil(b));
+    }
+    n / d + i128::from(n % d != 0)
+}
+
+/// `floor(n / d)` for `n ≥ 0`, `d > 0`, 64-bit fast path.
+fn div_floor_pos(n: i128, d: i128) -> i128 {
+    if let (Ok(a), Ok(b)) = (u64::try_from(n), u64::try_from(d)) {
+        return i128::from(a / b);
+    }
+    n / d
+}
+
+/// `MM(q)` of removing `q` contracts of one position (module docs).
+struct PositionModel<'a> {
+    /// unit: quote native. MM terms the position does not touch.
+    c: i128,
+    pnl: &'a [i64; MAX_SCENARIOS],
+    mask: u32,
+    /// unit: quote native per contract. `σ · (value_s − mark)`.
+    slope: [i64; MAX_SCENARIOS],
+    /// unit: quote native. Net MM floor of the group before (may be < 0).
+    x: i128,
+    /// unit: quote native per contract. `σ · short_floor_mm`.
+    y: i64,
+    /// unit: contracts. |size|.
+    full: i128,
+    /// unit: contracts.
+    lot: i128,
+}
+
+impl<'a> PositionModel<'a> {
+    fn new(ctx: &Ctx<'a>, p: &PositionInput) -> RiskResult<Self> {
+        let u = &ctx.summary.underlyings[usize::from(p.underlying)];
+        let g = p.kind.group();
+        let sigma = p.size_contracts.signum();
+        let mark = p.series.mark_native;
+        let mut slope = [0i64; MAX_SCENARIOS];
+        for (o, v) in slope.iter_mut().zip(p.series.scenario_values_native.iter()) {
+            *o = v.safe_sub(mark)?.safe_mul(sigma)?;
+        }
+        let (floor_mm, _) = group_floors(i128::from(u.net_floor_mm_native[g]), 0);
+        let w = i128::from(u.worst_loss_mm_native);
+        Ok(Self {
+            c: ctx.mm0.safe_sub(w)?.safe_sub(floor_mm)?,
+            pnl: &u.scenario_pnl_native,
+            mask: u.mm_mask,
+            slope,
+            x: i128::from(u.net_floor_mm_native[g]),
+            y: p.series.short_floor_mm_native.safe_mul(sigma)?,
+            full: i128::from(p.size_contracts.unsigned_abs()),
+            lot: i128::from(p.lot_size_contracts),
+        })
+    }
+
+    /// unit: quote native. MM after removing `q` contracts (0 ≤ q ≤ full).
+    ///
+    /// The products cannot overflow: an i64 times a u64 is below 2^127, and
+    /// the compiler knows it, so each is one widening multiply with no
+    /// overflow check (a checked 128-bit multiply is a library call).
+    fn mm_at(&self, q: i128) -> i128 {
+        // 0 ≤ q ≤ full ≤ 2^63.
+        let q = q.clamp(0, self.full) as u64;
+        let mut w = 0i128;
+        for (s, p) in self.pnl.iter().enumerate() {
+            if self.mask & (1 << s) != 0 {
+                w = w.max(i128::from(self.slope[s]) * i128::from(q) - i128::from(*p));
+            }
+        }
+        let floor = (self.x + i128::from(self.y) * i128::from(q)).max(0);
+        self.c.saturating_add(w).saturating_add(floor)
+    }
+
+    /// The k-th point of the quantity grid: `min(k·lot, full)`.
+    fn grid(&self, k: i128) -> i128 {
+        k.saturating_mul(self.lot).min(self.full)
+    }
+
+    /// Smallest grid quantity with `MM(q) ≤ k`, if any (module docs).
+    fn smallest_reaching(&self, k: i128) -> Option<i128> {
+        let k2 = k - self.c;
+        let (mut lo, mut hi) = (0i128, self.full);
+        for s in 0..=MAX_SCENARIOS {
+            // Line s < MAX_SCENARIOS is scenario s; the last is the `0` of max(0, ·).
+            let (a, b) = if s < MAX_SCENARIOS {
+                if self.mask & (1 << s) == 0 {
+                    continue;
+                }
+                (-i128::from(self.pnl[s]), i128::from(self.slope[s]))
+            } else {
+                (0, 0)
+            };
+            for (ga, gb) in [(0, 0), (self.x, i128::from(self.y))] {
+                let (alpha, beta) = (a + ga, b + gb);
+                if alpha > k2 {
+                    if beta >= 0 {
+                        return None;
+                    }
+                    lo = lo.max(div_ceil_pos(alpha - k2, -beta));
+                } else if beta > 0 {
+                    hi = hi.min(div_floor_pos(k2 - alpha, beta));
+                }
+            }
+        }
+        let q = self.grid(div_ceil_pos(lo, self.lot));
+        (lo <= self.full && q <= hi).then_some(q)
+    }
+
+    /// The grid quantity in `[0, cap]` minimising MM (smallest such), by
+    /// bisection on the sign of the discrete slope of the convex `MM(q)`.
+    fn argmin(&self, cap: i128) -> i128 {
+        let (mut lo, mut hi) = (0i128, div_ceil_pos(cap, self.lot));
+        if hi == 0 {
+            return 0;
+        }
+        // Fast paths by discrete convexity: if the first step does not lower
+        // MM no step does; if the last step still lowers it, every step does.
+        if self.mm_at(self.grid(1)) >= self.mm_at(0) {
+            return 0;
+        }
+        if self.mm_at(self.grid(hi)) < self.mm_at(self.grid(hi - 1)) {
+            return self.grid(hi);
+        }
+        for _ in 0..128 {
+            if lo >= hi {
+                break;
+            }
+            let mid = lo + (hi - lo) / 2;
+            if self.mm_at(self.grid(mid + 1)) >= self.mm_at(self.grid(mid)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        self.grid(lo)
+    }
+}
+
+/// A candidate's planned quantity and the MM after it.
+#[derive(Clone, Copy, Debug)]
+struct Choice {
+    quantity: i128,
+    mm_after: i128,
+    capped: bool,
+}
+
+/// Tier cap of a candidate of `full` units in lots of `lot`: the tier's
+/// fraction rounded down to lots, at least one lot, at most `full`.
+fn tier_cap(ctx: &Ctx, full: i128, lot: i128) -> RiskResult<i128> {
+    if ctx.is_closeout() {
+        return Ok(full);
+    }
+    let raw = div_floor(full.safe_mul(ctx.fraction_bps())?, BPS)?;
+    Ok((raw / lot * lot).max(lot).min(full))
+}
+
+fn plan_position(ctx: &Ctx, p: &PositionInput) -> RiskResult<Option<Choice>> {
+    if p.size_contracts == 0 {
+        return Ok(None);
+    }
+    let m = PositionModel::new(ctx, p)?;
+    let cap = tier_cap(ctx, m.full, m.lot)?;
+    let (quantity, capped) = if ctx.is_closeout() {
+        (m.argmin(m.full), false)
+    } else {
+        match m.smallest_reaching(ctx.k_partial) {
+            Some(q) if q <= cap => (q, false),
+            // cap < q_lo: MM falls all the way to the cap.
+            Some(_) => (cap, true),
+            None => {
+                let q = m.argmin(cap);
+                (q, q == cap && cap < m.full)
+            }
+        }
+    };
+    let mm_after = m.mm_at(quantity);
+    Ok((quantity > 0 && mm_after < ctx.mm0).then_some(Choice {
+        quantity,
+        mm_after,
+        capped,
+    }))
+}
+
+/// `(haircut before, model)` of selling collateral `c`: MM after selling `a`.
+fn collateral_mm_after(ctx: &Ctx, c: &CollateralInput, amount: i128) -> RiskResult<i128> {
+    let b = i128::from(c.balance_native);
+    let before = c.haircuts_ceil(c.value_floor()?)?.0;
+    let after = c.haircuts_ceil(c.value_of_floor(b.safe_sub(amount)?)?)?.0;
+    ctx.mm0.safe_sub(before)?.safe_add(after)
+}
+
+fn plan_collateral(ctx: &Ctx, c: &CollateralInput) -> RiskResult<Option<Choice>> {
+    if c.is_settlement || c.balance_native <= 0 {
+        return Ok(None);
+    }
+    let full = i128::from(c.balance_native);
+    let cap = tier_cap(ctx, full, 1)?;
+    let (quantity, capped) = if ctx.is_closeout() {
+        (full, false)
+    } else {
+        let before = c.haircuts_ceil(c.value_floor()?)?.0;
+        let h = ctx.k_partial.safe_sub(ctx.mm0.safe_sub(before)?)?;
+        match c.max_balance_for_mm_haircut(h)? {
+            Some(keep) if full - keep <= cap => ((full - keep).max(1), false),
+            _ => (cap, cap < full),
+        }
+    };
+    let mm_after = collateral_mm_after(ctx, c, quantity)?;
+    Ok((mm_after < ctx.mm0).then_some(Choice {
+        quantity,
+        mm_after,
+        capped,
+    }))
+}
+
+/// Ranking key of an eligible candidate (module docs): the score
+/// `released / value` compared exactly by cross-multiplication, then the
+/// tie-breaks lexicographically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RankKey {
+    /// unit: quote native. MM released (≤ MM before, so < 2^63).
+    released: i128,
+    /// unit: quote native. Value liquidated, clamped into 1..=i64::MAX.
+    value: i128,
+    delta_usd: i128,
+    gamma_usd: i128,
+    neg_upnl: i128,
+    is_collateral: bool,
+    neg_index: i16,
+}
+
+impl RankKey {
+    fn new(released: i128, value: i128) -> Self {
+        Self {
+            released,
+            value: value.clamp(1, i128::from(i64::MAX)),
+            delta_usd: 0,
+            gamma_usd: 0,
+            neg_upnl: 0,
+            is_collateral: false,
+            neg_index: 0,
+        }
+    }
+
+    /// Strictly preferred to `other`.
+    fn beats(&self, other: &Self) -> bool {
+        // Both factors < 2^63: the products fit.
+        let (a, b) = (self.released * other.value, other.released * self.value);
+        if a != b {
+            return a > b;
+        }
+        let ka = (
+            self.delta_usd,
+            self.gamma_usd,
+            self.neg_upnl,
+            self.is_collateral,
+            self.neg_index,
+        );
+        let kb = (
+            other.delta_usd,
+            other.gamma_usd,
+            other.neg_upnl,
+            other.is_collateral,
+            other.neg_index,
+        );
+        ka > kb
+    }
+}
+
+/// unit: quote native, approximately. `|size · greek_e9| · spot_e12 / 10^15`,
+/// computed as `(|size·greek| / 10^6) · (spot / 10^9)` with one saturating
+/// multiply (a tie-break only, never a money amount).
+fn dollar_exposure(size: i64, greek_e9: i64, spot_e12: u64) -> i128 {
+    let units_e3 = div_floor_pos((i128::from(size) * i128::from(greek_e9)).abs(), 1_000_000);
+    units_e3.saturating_mul(i128::from(spot_e12 / 1_000_000_000))
+}
+
+/// precision: e12, floor. `released / value` (both ≥ 0; value clamped to ≥ 1).
+fn score_e12(released: i128, value: i128) -> RiskResult<u64> {
+    let s = div_floor_pos(released.max(0).safe_mul(1_000_000_000_000)?, value.max(1));
+    Ok(u64::try_from(s).unwrap_or(u64::MAX))
+}
+
+fn rank_position(ctx: &Ctx, p: &PositionInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
+    let s = p.series;
+    let per = i128::from(s.mark_native).abs() + i128::from(s.short_floor_mm_native) + 1;
+    let upnl = p
+        .mark_value_native()?
+        .safe_sub(i128::from(p.cost_basis_native))?;
+    Ok(RankKey {
+        delta_usd: dollar_exposure(p.size_contracts, s.delta_e9, s.spot_ref_e12),
+        gamma_usd: dollar_exposure(p.size_contracts, s.gamma_e9, s.spot_ref_e12),
+        neg_upnl: -upnl,
+        is_collateral: false,
+        neg_index: -(idx as i16),
+        ..RankKey::new(ctx.mm0 - ch.mm_after, ch.quantity.saturating_mul(per))
+    })
+}
+
+fn rank_collateral(ctx: &Ctx, c: &CollateralInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
+    let value = c.value_floor()?;
+    let proceeds = value.safe_sub(c.value_of_floor(i128::from(c.balance_native) - ch.quantity)?)?;
+    Ok(RankKey {
+        delta_usd: value,
+        is_collateral: true,
+        neg_index: -(idx as i16),
+        ..RankKey::new(ctx.mm0 - ch.mm_after, proceeds)
+    })
+}
+
+/// The plan of one call on `inputs`: tier, best candidate, just-enough
+/// quantity, fee and before/after figures (see the module docs).
+///
+/// Errors: `InvalidTiers`, `AccountHealthy` (ratio at or above the top
+/// threshold), `NoLiquidationCandidate` (nothing lowers MM), and the errors
+/// of [`margin_summary`].
+pub fn plan_liquidation(
+    inputs: &AccountInputs,
+    params: &LiquidationParams,
+) -> RiskResult<LiquidationPlan> {
+    params.validate()?;
+    let summary = margin_summary(inputs)?;
+    let ctx = context(&summary, params)?;
+    let mut best: Option<(RankKey, Candidate, Choice)> = None;
+    for (i, p) in inputs.positions.iter().enumerate() {
+        if let Some(ch) = plan_position(&ctx, p)? {
+            let key = rank_position(&ctx, p, &ch, i)?;
+            if best.as_ref().is_none_or(|b| key.beats(&b.0)) {
+                best = Some((key, Candidate::Position(i as u8), ch));
+            }
+        }
+    }
+    for (j, c) in inputs.collaterals.iter().enumerate() {
+        if let Some(ch) = plan_collateral(&ctx, c)? {
+            let key = rank_collateral(&ctx, c, &ch, j)?;
+            if best.as_ref().is_none_or(|b| key.beats(&b.0)) {
+                best = Some((key, Candidate::Collateral(j as u8), ch));
+            }
+        }
+    }
+    let (key, candidate, ch) = best.ok_or(RiskError::NoLiquidationCandidate)?;
+    build_plan(
+        &ctx,
+        inputs,
+        candidate,
+        &ch,
+        score_e12(key.released, key.value)?,
+    )
+}
+
+/// The outcome of liquidating `quantity` of `candidate` (e.g. a liquidator
+/// taking less than the plan). `quantity` must be positive, within the
+/// candidate and the tier cap, and a lot multiple unless it closes the
+/// position (`InvalidInput`); the call must lower MM
+/// (`NoLiquidationCandidate`). Errors as [`plan_liquidation`] otherwise.
+pub fn evaluate_liquidation(
+    inputs: &AccountInputs,
+    params: &LiquidationParams,
+    candidate: Candidate,
+    quantity: u64,
+) -> RiskResult<LiquidationPlan> {
+    params.validate()?;
+    let summary = margin_summary(inputs)?;
+    let ctx = context(&summary, params)?;
+    let q = i128::from(quantity);
+    let (mm_after, cap, value) = match candidate {
+        Candidate::Position(i) => {
+            let p = inputs
+                .positions
+                .get(usize::from(i))
+                .ok_or(RiskError::InvalidInput)?;
+            let m = PositionModel::new(&ctx, p)?;
+            if q % m.lot != 0 && q != m.full {
+                return Err(RiskError::InvalidInput);
+            }
+            let per = i128::from(p.series.mark_native).abs()
+                + i128::from(p.series.short_floor_mm_native)
+                + 1;
+            (
+                m.mm_at(q.min(m.full)),
+                tier_cap(&ctx, m.full, m.lot)?,
+                q.safe_mul(per)?,
+            )
+        }
+        Candidate::Collateral(j) => {
+            let c = inputs
+                .collaterals
+                .get(usize::from(j))
+                .ok_or(RiskError::InvalidInput)?;
+            if c.is_settlement || c.balance_native <= 0 {
+                return Err(RiskError::InvalidInput);
+            }
+            let b = i128::from(c.balance_native);
+            let proceeds = c.value_floor()?.safe_sub(c.value_of_floor(b - q.min(b))?)?;
+            (
+                collateral_mm_after(&ctx, c, q.min(b))?,
+                tier_cap(&ctx, b, 1)?,
+                proceeds,
+            )
+        }
+    };
+    if q == 0 || q > cap {
+        return Err(RiskError::InvalidInput);
+    }
+    if mm_after >= ctx.mm0 {
+        return Err(RiskError::NoLiquidationCandidate);
+    }
+    let ch = Choice {
+        quantity: q,
+        mm_after,
+        capped: false,
+    };
+    build_plan(
+        &ctx,
+        inputs,
+        candidate,
+        &ch,
+        score_e12(ctx.mm0 - mm_after, value)?,
+    )
+}
+
+fn context<'s>(summary: &'s MarginSummary, params: &'s LiquidationParams) -> RiskResult<Ctx<'s>> {
+    let tier = params
+        .tier_of(summary.ratio_bps)
+        .ok_or(RiskError::AccountHealthy)?;
+    let mut ctx = Ctx {
+        summary,
+        params,
+        equity: i128::from(summary.equity_native),
+        mm0: i128::from(summary.mm_native),
+        tier,
+        k_partial: 0,
+    };
+    if !ctx.is_closeout() {
+        ctx.k_partial = ctx.mm_bound(false)?;
+    }
+    Ok(ctx)
+}
+
+fn build_plan(
+    ctx: &Ctx,
+    inputs: &AccountInputs,
+    candidate: Candidate,
+    ch: &Choice,
+    score_e12: u64,
+) -> RiskResult<LiquidationPlan> {
+    let q = ch.quantity;
+    let (side, transfer, closes) = match candidate {
+        Candidate::Position(i) => {
+            let p = &inputs.positions[usize::from(i)];
+            let side = if p.size_contracts > 0 {
+                Side::Sell
+            } else {
+                Side::Buy
+            };
+            let value = q.safe_mul(p.per_contract_value())?;
+            let transfer = if p.size_contracts > 0 { value } else { -value };
+            (
+                side,
+                transfer,
+                q == i128::from(p.size_contracts.unsigned_abs()),
+            )
+        }
+        Candidate::Collateral(j) => {
+            let c = &inputs.collaterals[usize::from(j)];
+            let b = i128::from(c.balance_native);
+            let proceeds = c
+                .value_floor()?
+                .safe_sub(c.value_of_floor(b.safe_sub(q)?)?)?;
+            (Side::Sell, proceeds, q == b)
+        }
+    };
+    let fee = ctx.fee(ch.mm_after, closes)?.fee_native;
+    let equity_after = ctx.equity.safe_sub(i128::from(fee))?;
+    Ok(LiquidationPlan {
+        tier: ctx.tier,
+        candidate,
+        side,
+        quantity: u64::try_from(q).map_err(|_| RiskError::MathOverflow)?,
+        transfer_value_native: to_i64(transfer)?,
+        fee_native: fee,
+        closes_candidate: closes,
+        equity_before_native: ctx.summary.equity_native,
+        equity_after_native: to_i64(equity_after)?,
+        mm_before_native: ctx.summary.mm_native,
+        mm_after_native: to_i64(ch.mm_after)?,
+        ratio_before_bps: ctx.summary.ratio_bps,
+        ratio_after_bps: ratio_bps(equity_after, ch.mm_after)?,
+        score_e12,
+        capped_by_tier: ch.capped,
+        reaches_target: ctx.reaches_target(ch.mm_after, closes)?,
+    })
+}
