@@ -55,17 +55,3 @@ impl ToCode for u32 {
     }
 }
 
-/// Asserts that an `init` of an account that already exists was refused.
-///
-/// Anchor 1.2's `init` treats an address that already holds lamports as
-/// "prefunded" and calls the system program's `CreateAccountAllowPrefund`,
-/// which the runtime bundled with solana-program-test 3.1 rejects as
-/// `InvalidInstructionData` (an existing, program-owned account is refused
-/// by it either way). The transaction fails in the init CPI, before any
-/// handler code runs.
-pub fn assert_reinit_refused(result: &Result<(), TransactionError>) {
-    match result {
-        Err(TransactionError::InstructionError(_, InstructionError::InvalidInstructionData)) => {}
-        other => panic!("expected the init CPI to refuse an existing account, got {other:?}"),
-    }
-}

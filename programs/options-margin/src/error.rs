@@ -73,4 +73,6 @@ pub enum ErrorCode {
     RiskEngine,
     #[msg("Oracle config out of bounds (kind 0 or 1, zero padding, max_age_secs 1..=3600, max_conf_bps 1..=2000, conf_k_bps <= 50000, max_conf_bps * conf_k_bps < 1e8)")]
     OracleConfigInvalid,
+    #[msg("The account address is already in use")]
+    AccountAlreadyInitialized,
 }

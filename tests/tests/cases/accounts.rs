@@ -7,7 +7,6 @@ use options_margin::constants::MARGIN_SEED;
 use options_margin::error::ErrorCode;
 use options_margin::state::MarginAccount;
 use options_margin_tests::bench::{assert_unchanged, program_test};
-use options_margin_tests::errors::assert_reinit_refused;
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench, User};
 use solana_account::Account;
 use solana_signer::Signer;
@@ -159,7 +158,7 @@ async fn re_initialising_a_margin_account_is_rejected() {
     let r = bench
         .send(&[ix::create_margin_account(&user.wallet.pubkey(), &fx.exchange, 0)], &[&user.wallet])
         .await;
-    assert_reinit_refused(&r);
+    assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
     assert_unchanged(&bench, &keys, &before).await;
     // A second index is a second, independent account.
     bench

@@ -6,7 +6,6 @@ use options_margin::error::ErrorCode;
 use options_margin::pda;
 use options_margin::state::{Exchange, RiskParams, PAUSE_ALL, PAUSE_DEPOSITS};
 use options_margin_tests::bench::{assert_unchanged, program_test};
-use options_margin_tests::errors::assert_reinit_refused;
 use options_margin_tests::exchange::{sol_collateral_params, usdc_collateral_params};
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench};
 use solana_signer::Signer;
@@ -113,7 +112,7 @@ async fn collateral_registry_rules() {
     let r = bench
         .send(&[ix::add_collateral(&admin, &fx.exchange, &fx.sol.mint, false, sol_collateral_params())], &[&fx.admin])
         .await;
-    assert_reinit_refused(&r);
+    assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
     // A second settlement collateral is refused.
     let usdt = bench.create_mint(6).await;
     let r = bench
@@ -140,7 +139,7 @@ async fn collateral_registry_rules() {
     let r = bench
         .send(&[ix::initialize_exchange(&admin, admin, RiskParams::defaults())], &[&fx.admin])
         .await;
-    assert_reinit_refused(&r);
+    assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
 }
 
 #[tokio::test]
@@ -192,4 +191,36 @@ async fn an_attackers_exchange_is_never_accepted() {
     let r = bench.send(&[ix::deposit(&a, 1)], &[&user.wallet]).await;
     assert_error_code!(r, AnchorError::ConstraintHasOne);
     assert_unchanged(&bench, &keys, &before).await;
+}
+
+/// Anyone can send lamports to a PDA before it exists; that must not block
+/// its creation (Anchor's `init` would call `CreateAccountAllowPrefund`).
+#[tokio::test]
+async fn prefunded_addresses_do_not_block_creation() {
+    let mut bench = TestBench::start(program_test()).await;
+    let griefer = bench.funded_keypair(10_000_000_000).await;
+    let admin = bench.funded_keypair(10_000_000_000).await;
+    let a = admin.pubkey();
+    let exchange = pda::exchange(&a).0;
+    let usdc = bench.create_mint(6).await;
+    let user = bench.funded_keypair(1_000_000_000).await;
+    let margin = pda::margin_account(&exchange, &user.pubkey(), 0).0;
+    for target in [exchange, pda::collateral(&exchange, &usdc).0, pda::vault(&exchange, &usdc).0, margin] {
+        let ix = solana_system_interface::instruction::transfer(&griefer.pubkey(), &target, 1_000_000);
+        bench.send(&[ix], &[&griefer]).await.unwrap();
+    }
+    bench.send(&[ix::initialize_exchange(&a, a, RiskParams::defaults())], &[&admin]).await.expect("exchange");
+    bench
+        .send(&[ix::add_collateral(&a, &exchange, &usdc, true, usdc_collateral_params())], &[&admin])
+        .await
+        .expect("collateral and vault");
+    bench.send(&[ix::create_margin_account(&user.pubkey(), &exchange, 0)], &[&user]).await.expect("margin account");
+    let ex: Exchange = bench.load_zc(&exchange).await;
+    assert_eq!(ex.admin, a);
+    assert_eq!(bench.token_balance(&pda::vault(&exchange, &usdc).0).await, 0);
+    let rent = bench.ctx.banks_client.get_rent().await.unwrap();
+    assert_eq!(
+        bench.get_account(&margin).await.unwrap().lamports,
+        rent.minimum_balance(options_margin::state::MarginAccount::SPACE)
+    );
 }

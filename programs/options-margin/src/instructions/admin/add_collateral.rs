@@ -1,10 +1,11 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{self, InitializeAccount3, Mint, Token, TokenAccount};
 
 use crate::constants::{
     BPS, COLLATERAL_SEED, MAX_COLLATERAL_DECIMALS, MAX_EXCHANGE_COLLATERALS, SETTLEMENT_DECIMALS,
     VAULT_AUTHORITY_SEED, VAULT_SEED,
 };
+use crate::create::{create_pda_account, write_new_account, NewPda};
 use crate::error::ErrorCode;
 use crate::oracle::OracleConfig;
 use crate::state::{Collateral, Exchange};
@@ -51,24 +52,13 @@ pub struct AddCollateral<'info> {
     #[account(mut, has_one = admin @ ErrorCode::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
     pub mint: Account<'info, Mint>,
-    #[account(
-        init,
-        payer = admin,
-        space = Collateral::SPACE,
-        seeds = [COLLATERAL_SEED, exchange.key().as_ref(), mint.key().as_ref()],
-        bump,
-    )]
-    pub collateral: AccountLoader<'info, Collateral>,
-    #[account(
-        init,
-        payer = admin,
-        seeds = [VAULT_SEED, exchange.key().as_ref(), mint.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = vault_authority,
-        token::token_program = token_program,
-    )]
-    pub vault: Account<'info, TokenAccount>,
+    /// CHECK: created here at its canonical PDA (see `create`).
+    #[account(mut, seeds = [COLLATERAL_SEED, exchange.key().as_ref(), mint.key().as_ref()], bump)]
+    pub collateral: UncheckedAccount<'info>,
+    /// CHECK: created here at its canonical PDA and initialised as a token
+    /// account of `mint` owned by `vault_authority`.
+    #[account(mut, seeds = [VAULT_SEED, exchange.key().as_ref(), mint.key().as_ref()], bump)]
+    pub vault: UncheckedAccount<'info>,
     /// CHECK: the PDA that owns every vault of this exchange.
     #[account(seeds = [VAULT_AUTHORITY_SEED, exchange.key().as_ref()], bump)]
     pub vault_authority: UncheckedAccount<'info>,
@@ -100,9 +90,22 @@ pub fn add_collateral(
     }
     require!(decimals <= MAX_COLLATERAL_DECIMALS, ErrorCode::UnsupportedDecimals);
 
-    let mut collateral = ctx.accounts.collateral.load_init()?;
-    collateral.exchange = ctx.accounts.exchange.key();
-    collateral.mint = ctx.accounts.mint.key();
+    drop(exchange);
+    let exchange_key = ctx.accounts.exchange.key();
+    let mint_key = ctx.accounts.mint.key();
+    create_vault(&ctx, &exchange_key, &mint_key)?;
+    let new = NewPda {
+        payer: ctx.accounts.admin.as_ref(),
+        target: ctx.accounts.collateral.as_ref(),
+        system_program: ctx.accounts.system_program.as_ref(),
+    };
+    let seeds: &[&[u8]] = &[COLLATERAL_SEED, exchange_key.as_ref(), mint_key.as_ref(), &[ctx.bumps.collateral]];
+    create_pda_account(&new, Collateral::SPACE, &crate::ID, seeds)?;
+
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    let mut collateral: Collateral = bytemuck::Zeroable::zeroed();
+    collateral.exchange = exchange_key;
+    collateral.mint = mint_key;
     collateral.vault = ctx.accounts.vault.key();
     collateral.oracle = params.oracle;
     collateral.deposit_cap_native = params.deposit_cap_native;
@@ -114,5 +117,25 @@ pub fn add_collateral(
     collateral.bump = ctx.bumps.collateral;
     collateral.vault_bump = ctx.bumps.vault;
     exchange.collateral_count += 1;
-    Ok(())
+    write_new_account(ctx.accounts.collateral.as_ref(), &collateral)
+}
+
+/// Creates the vault PDA and initialises it as a token account of the mint,
+/// owned by the exchange's vault authority.
+fn create_vault(ctx: &Context<AddCollateral>, exchange: &Pubkey, mint: &Pubkey) -> Result<()> {
+    let new = NewPda {
+        payer: ctx.accounts.admin.as_ref(),
+        target: ctx.accounts.vault.as_ref(),
+        system_program: ctx.accounts.system_program.as_ref(),
+    };
+    let seeds: &[&[u8]] = &[VAULT_SEED, exchange.as_ref(), mint.as_ref(), &[ctx.bumps.vault]];
+    create_pda_account(&new, TokenAccount::LEN, &token::ID, seeds)?;
+    token::initialize_account3(CpiContext::new(
+        ctx.accounts.token_program.key(),
+        InitializeAccount3 {
+            account: ctx.accounts.vault.to_account_info(),
+            mint: ctx.accounts.mint.to_account_info(),
+            authority: ctx.accounts.vault_authority.to_account_info(),
+        },
+    ))
 }
