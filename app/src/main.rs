@@ -30,26 +30,53 @@ fn usd(native: i64) -> String {
 }
 
 async fn demo() -> Result<(), String> {
-    let backend = if sbf_binary_available() { "SBF binary (options_margin.so)" } else { "native processor" };
+    let backend = if sbf_binary_available() {
+        "SBF binary (options_margin.so)"
+    } else {
+        "native processor"
+    };
     println!("options-margin demo — in-process chain, program as {backend}\n");
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let trader = fx.new_user(&mut bench, 5_000_000_000, 20_000_000_000).await;
 
-    fx.deposit(&mut bench, &trader, &fx.usdc.mint, 2_500_000_000).await.map_err(|e| format!("deposit USDC: {e:?}"))?;
-    fx.deposit(&mut bench, &trader, &fx.sol.mint, 12_000_000_000).await.map_err(|e| format!("deposit SOL: {e:?}"))?;
+    fx.deposit(&mut bench, &trader, &fx.usdc.mint, 2_500_000_000)
+        .await
+        .map_err(|e| format!("deposit USDC: {e:?}"))?;
+    fx.deposit(&mut bench, &trader, &fx.sol.mint, 12_000_000_000)
+        .await
+        .map_err(|e| format!("deposit SOL: {e:?}"))?;
     // Withdraw some USDC: the program runs its initial-margin check and
     // reports the account's margin in the event.
     let health = fx.health_accounts(&bench, &trader.margin).await;
-    let w = ix::withdraw(&fx.transfer_accounts(&trader, &fx.usdc.mint), 500_000_000, &health);
-    let events = bench.send_capturing_events(&[w], &[&trader.wallet]).await.map_err(|e| format!("withdraw: {e:?}"))?;
+    let w = ix::withdraw(
+        &fx.transfer_accounts(&trader, &fx.usdc.mint),
+        500_000_000,
+        &health,
+    );
+    let events = bench
+        .send_capturing_events(&[w], &[&trader.wallet])
+        .await
+        .map_err(|e| format!("withdraw: {e:?}"))?;
     let on_chain: WithdrawEvent = find_event(&events).ok_or("no withdraw event")?;
 
     let exchange: Exchange = bench.load_zc(&fx.exchange).await;
     println!("exchange      {}", fx.exchange);
     println!("  admin       {}", exchange.admin);
-    println!("  tiers       {:?}", exchange.risk.tiers.map(|t| (t.below_ratio_bps, t.max_fraction_bps)));
-    println!("  target      {} bps, grace {} s, fee {} + {} bps of MM released", exchange.risk.target_ratio_bps, exchange.risk.grace_period_secs, usd(exchange.risk.fee_flat_native as i64), exchange.risk.fee_rate_bps);
+    println!(
+        "  tiers       {:?}",
+        exchange
+            .risk
+            .tiers
+            .map(|t| (t.below_ratio_bps, t.max_fraction_bps))
+    );
+    println!(
+        "  target      {} bps, grace {} s, fee {} + {} bps of MM released",
+        exchange.risk.target_ratio_bps,
+        exchange.risk.grace_period_secs,
+        usd(exchange.risk.fee_flat_native as i64),
+        exchange.risk.fee_rate_bps
+    );
     for (name, c) in [("USDC", &fx.usdc), ("SOL", &fx.sol)] {
         let cfg: Collateral = bench.load_zc(&c.config).await;
         println!(
@@ -66,27 +93,52 @@ async fn demo() -> Result<(), String> {
     println!("\nmargin account {}", trader.margin);
     println!("  owner       {}", trader.wallet.pubkey());
     for c in account.active_collaterals() {
-        let (name, decimals) = if c.mint == fx.usdc.mint { ("USDC", 6) } else { ("SOL", 9) };
-        println!("  balance     {:>16} {name}", units(c.balance_native, decimals));
+        let (name, decimals) = if c.mint == fx.usdc.mint {
+            ("USDC", 6)
+        } else {
+            ("SOL", 9)
+        };
+        println!(
+            "  balance     {:>16} {name}",
+            units(c.balance_native, decimals)
+        );
     }
     let off_chain = client::margin_summary(&bench, &fx.exchange, &trader.margin, &health)
         .await
         .map_err(|e| format!("off-chain margin: {e:?}"))?;
-    println!("  equity      {:>16}  (SOL at price − 1·conf)", usd(off_chain.equity_native));
+    println!(
+        "  equity      {:>16}  (SOL at price − 1·conf)",
+        usd(off_chain.equity_native)
+    );
     println!("  initial     {:>16}", usd(off_chain.initial_margin_native));
-    println!("  maintenance {:>16}", usd(off_chain.maintenance_margin_native));
+    println!(
+        "  maintenance {:>16}",
+        usd(off_chain.maintenance_margin_native)
+    );
     if off_chain.equity_native != on_chain.equity_after_native
         || off_chain.initial_margin_native != on_chain.initial_margin_after_native
     {
-        return Err(format!("off-chain {off_chain:?} differs from on-chain equity {} / IM {}", on_chain.equity_after_native, on_chain.initial_margin_after_native));
+        return Err(format!(
+            "off-chain {off_chain:?} differs from on-chain equity {} / IM {}",
+            on_chain.equity_after_native, on_chain.initial_margin_after_native
+        ));
     }
-    println!("  on-chain    equity {} / IM {} reported by the program: identical", usd(on_chain.equity_after_native), usd(on_chain.initial_margin_after_native));
+    println!(
+        "  on-chain    equity {} / IM {} reported by the program: identical",
+        usd(on_chain.equity_after_native),
+        usd(on_chain.initial_margin_after_native)
+    );
     Ok(())
 }
 
 fn main() {
-    let command = std::env::args().nth(1).unwrap_or_else(|| "demo".to_string());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let command = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "demo".to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let result = match command.as_str() {
         "demo" => runtime.block_on(demo()),
         "-h" | "--help" | "help" => {

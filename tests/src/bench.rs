@@ -52,11 +52,18 @@ pub fn program_test() -> ProgramTest {
     // program-test logs every instruction at debug level unless told
     // otherwise; keep test output readable (set RUST_LOG to see them).
     if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "solana_runtime::message_processor=warn,solana_program_test=warn");
+        std::env::set_var(
+            "RUST_LOG",
+            "solana_runtime::message_processor=warn,solana_program_test=warn",
+        );
     }
     let mut pt = ProgramTest::default();
     pt.prefer_bpf(sbf_binary_available());
-    pt.add_program("options_margin", options_margin::ID, processor!(process_instruction));
+    pt.add_program(
+        "options_margin",
+        options_margin::ID,
+        processor!(process_instruction),
+    );
     pt
 }
 
@@ -84,7 +91,11 @@ impl TestBench {
     }
 
     pub async fn clock(&self) -> Clock {
-        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock sysvar")
+        self.ctx
+            .banks_client
+            .get_sysvar::<Clock>()
+            .await
+            .expect("clock sysvar")
     }
 
     /// Sets the cluster clock to `unix_ts`.
@@ -102,11 +113,16 @@ impl TestBench {
 
     /// Writes an account directly into the bank (oracles, spoofed accounts).
     pub fn set_account(&mut self, address: &Pubkey, account: Account) {
-        self.ctx.set_account(address, &AccountSharedData::from(account));
+        self.ctx
+            .set_account(address, &AccountSharedData::from(account));
     }
 
     pub async fn get_account(&self, address: &Pubkey) -> Option<Account> {
-        self.ctx.banks_client.get_account(*address).await.expect("banks client")
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("banks client")
     }
 
     /// Deserialises an Anchor account (zero-copy or borsh), checking its discriminator.
@@ -118,7 +134,11 @@ impl TestBench {
     /// Reads a zero-copy account by value.
     pub async fn load_zc<T: bytemuck::Pod + Discriminator>(&self, address: &Pubkey) -> T {
         let account = self.get_account(address).await.expect("account exists");
-        assert_eq!(&account.data[..8], T::DISCRIMINATOR, "discriminator of {address}");
+        assert_eq!(
+            &account.data[..8],
+            T::DISCRIMINATOR,
+            "discriminator of {address}"
+        );
         *bytemuck::from_bytes::<T>(&account.data[8..8 + std::mem::size_of::<T>()])
     }
 
@@ -133,11 +153,21 @@ impl TestBench {
 
     /// Sends `ixs` with a compute-budget instruction of [`DEFAULT_CU_LIMIT`],
     /// paid by the bench payer and signed by `signers`.
-    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), TransactionError> {
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), TransactionError> {
         self.send_with_cu(ixs, signers, DEFAULT_CU_LIMIT).await
     }
 
-    fn build_tx(&self, ixs: &[Instruction], signers: &[&Keypair], cu_limit: u32, blockhash: solana_hash::Hash) -> Transaction {
+    fn build_tx(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        cu_limit: u32,
+        blockhash: solana_hash::Hash,
+    ) -> Transaction {
         let mut all = Vec::with_capacity(ixs.len() + 1);
         all.push(ComputeBudgetInstruction::set_compute_unit_limit(cu_limit));
         all.extend_from_slice(ixs);
@@ -158,7 +188,11 @@ impl TestBench {
         signers: &[&Keypair],
         cu_limit: u32,
     ) -> Result<(), TransactionError> {
-        let blockhash = self.ctx.get_new_latest_blockhash().await.expect("blockhash");
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .expect("blockhash");
         let tx = self.build_tx(ixs, signers, cu_limit, blockhash);
         match self.ctx.banks_client.process_transaction(tx).await {
             Ok(()) => Ok(()),
@@ -176,9 +210,16 @@ impl TestBench {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<Vec<u8>>, TransactionError> {
-        let blockhash = self.ctx.get_new_latest_blockhash().await.expect("blockhash");
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .expect("blockhash");
         let tx = self.build_tx(ixs, signers, DEFAULT_CU_LIMIT, blockhash);
-        let BanksTransactionResultWithSimulation { result, simulation_details } = self
+        let BanksTransactionResultWithSimulation {
+            result,
+            simulation_details,
+        } = self
             .ctx
             .banks_client
             .simulate_transaction(tx.clone())
@@ -212,7 +253,9 @@ impl TestBench {
 }
 
 /// Decodes the first event of type `E` among captured event payloads.
-pub fn find_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(events: &[Vec<u8>]) -> Option<E> {
+pub fn find_event<E: anchor_lang::Event + anchor_lang::AnchorDeserialize>(
+    events: &[Vec<u8>],
+) -> Option<E> {
     events.iter().find_map(|data| {
         if data.len() >= 8 && &data[..8] == E::DISCRIMINATOR {
             E::try_from_slice(&data[8..]).ok()

@@ -23,7 +23,10 @@ pub async fn margin_summary(
     let now = bench.now().await;
     let mut owned = Vec::with_capacity(health_metas.len());
     for meta in health_metas {
-        let acc = bench.get_account(&meta.pubkey).await.expect("margin-check account exists");
+        let acc = bench
+            .get_account(&meta.pubkey)
+            .await
+            .expect("margin-check account exists");
         let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
         t.lamports = acc.lamports;
         owned.push(t);

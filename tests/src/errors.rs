@@ -19,7 +19,10 @@ macro_rules! assert_error_code {
     ($result:expr, $code:expr) => {{
         let expected: u32 = $crate::errors::ToCode::to_code($code);
         match $result {
-            Ok(_) => panic!("expected error code {} but the transaction succeeded", expected),
+            Ok(_) => panic!(
+                "expected error code {} but the transaction succeeded",
+                expected
+            ),
             Err(ref e) => assert_eq!(
                 $crate::errors::custom_code(e),
                 Some(expected),
@@ -54,4 +57,3 @@ impl ToCode for u32 {
         self
     }
 }
-

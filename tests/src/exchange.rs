@@ -89,7 +89,14 @@ impl ExchangeFixture {
         let admin = bench.funded_keypair(10_000_000_000).await;
         let exchange = pda::exchange(&admin.pubkey()).0;
         bench
-            .send(&[ix::initialize_exchange(&admin.pubkey(), admin.pubkey(), RiskParams::defaults())], &[&admin])
+            .send(
+                &[ix::initialize_exchange(
+                    &admin.pubkey(),
+                    admin.pubkey(),
+                    RiskParams::defaults(),
+                )],
+                &[&admin],
+            )
             .await
             .expect("initialize_exchange");
 
@@ -112,22 +119,54 @@ impl ExchangeFixture {
             feed_id: SOL_USD_FEED_ID,
         };
         bench
-            .send(&[ix::add_collateral(&admin.pubkey(), &exchange, &usdc_mint, true, usdc_collateral_params())], &[&admin])
+            .send(
+                &[ix::add_collateral(
+                    &admin.pubkey(),
+                    &exchange,
+                    &usdc_mint,
+                    true,
+                    usdc_collateral_params(),
+                )],
+                &[&admin],
+            )
             .await
             .expect("add USDC");
         bench
-            .send(&[ix::add_collateral(&admin.pubkey(), &exchange, &sol_mint, false, sol_collateral_params())], &[&admin])
+            .send(
+                &[ix::add_collateral(
+                    &admin.pubkey(),
+                    &exchange,
+                    &sol_mint,
+                    false,
+                    sol_collateral_params(),
+                )],
+                &[&admin],
+            )
             .await
             .expect("add SOL");
-        let fixture = Self { admin, exchange, usdc, sol };
+        let fixture = Self {
+            admin,
+            exchange,
+            usdc,
+            sol,
+        };
         let now = bench.now().await;
         fixture.set_sol_price(bench, SOL_PRICE_E8, SOL_CONF_E8, now);
         fixture
     }
 
     /// Publishes a fully verified SOL/USD PriceUpdateV2 at the SOL oracle address.
-    pub fn set_sol_price(&self, bench: &mut TestBench, price_e8: i64, conf_e8: u64, publish_time: i64) {
-        bench.set_pull_price(&self.sol.oracle, PullPrice::usd_e8(self.sol.feed_id, price_e8, conf_e8, publish_time));
+    pub fn set_sol_price(
+        &self,
+        bench: &mut TestBench,
+        price_e8: i64,
+        conf_e8: u64,
+        publish_time: i64,
+    ) {
+        bench.set_pull_price(
+            &self.sol.oracle,
+            PullPrice::usd_e8(self.sol.feed_id, price_e8, conf_e8, publish_time),
+        );
     }
 
     /// A funded wallet with margin account 0 and token accounts holding
@@ -135,19 +174,37 @@ impl ExchangeFixture {
     pub async fn new_user(&self, bench: &mut TestBench, usdc_native: u64, sol_native: u64) -> User {
         let wallet = bench.funded_keypair(1_000_000_000).await;
         bench
-            .send(&[ix::create_margin_account(&wallet.pubkey(), &self.exchange, 0)], &[&wallet])
+            .send(
+                &[ix::create_margin_account(
+                    &wallet.pubkey(),
+                    &self.exchange,
+                    0,
+                )],
+                &[&wallet],
+            )
             .await
             .expect("create_margin_account");
-        let usdc_token = bench.create_token_account(&self.usdc.mint, &wallet.pubkey()).await;
-        let sol_token = bench.create_token_account(&self.sol.mint, &wallet.pubkey()).await;
+        let usdc_token = bench
+            .create_token_account(&self.usdc.mint, &wallet.pubkey())
+            .await;
+        let sol_token = bench
+            .create_token_account(&self.sol.mint, &wallet.pubkey())
+            .await;
         if usdc_native > 0 {
-            bench.mint_to(&self.usdc.mint, &usdc_token, usdc_native).await;
+            bench
+                .mint_to(&self.usdc.mint, &usdc_token, usdc_native)
+                .await;
         }
         if sol_native > 0 {
             bench.mint_to(&self.sol.mint, &sol_token, sol_native).await;
         }
         let margin = pda::margin_account(&self.exchange, &wallet.pubkey(), 0).0;
-        User { wallet, margin, usdc_token, sol_token }
+        User {
+            wallet,
+            margin,
+            usdc_token,
+            sol_token,
+        }
     }
 
     fn collateral(&self, mint: &Pubkey) -> &CollateralFixture {
@@ -161,8 +218,18 @@ impl ExchangeFixture {
 
     /// The canonical transfer accounts of `user` for `mint`.
     pub fn transfer_accounts(&self, user: &User, mint: &Pubkey) -> TransferAccounts {
-        let token = if *mint == self.usdc.mint { user.usdc_token } else { user.sol_token };
-        TransferAccounts::new(user.wallet.pubkey(), self.exchange, user.margin, *mint, token)
+        let token = if *mint == self.usdc.mint {
+            user.usdc_token
+        } else {
+            user.sol_token
+        };
+        TransferAccounts::new(
+            user.wallet.pubkey(),
+            self.exchange,
+            user.margin,
+            *mint,
+            token,
+        )
     }
 
     /// Margin-check accounts for the margin account's *current* state: one
@@ -186,14 +253,26 @@ impl ExchangeFixture {
         metas
     }
 
-    pub async fn deposit(&self, bench: &mut TestBench, user: &User, mint: &Pubkey, amount: u64) -> Result<(), TransactionError> {
+    pub async fn deposit(
+        &self,
+        bench: &mut TestBench,
+        user: &User,
+        mint: &Pubkey,
+        amount: u64,
+    ) -> Result<(), TransactionError> {
         let ix = ix::deposit(&self.transfer_accounts(user, mint), amount);
         bench.send(&[ix], &[&user.wallet]).await
     }
 
     /// Withdraws, passing the margin-check accounts the account will need
     /// after the withdrawal.
-    pub async fn withdraw(&self, bench: &mut TestBench, user: &User, mint: &Pubkey, amount: u64) -> Result<(), TransactionError> {
+    pub async fn withdraw(
+        &self,
+        bench: &mut TestBench,
+        user: &User,
+        mint: &Pubkey,
+        amount: u64,
+    ) -> Result<(), TransactionError> {
         let mut account: MarginAccount = bench.load_zc(&user.margin).await;
         if let Some(slot) = account.collateral_slot(mint) {
             let b = &mut account.collaterals[slot].balance_native;
@@ -208,6 +287,9 @@ impl ExchangeFixture {
     /// unit: token native. The account's balance of `mint` (0 if no slot).
     pub async fn balance(&self, bench: &TestBench, margin: &Pubkey, mint: &Pubkey) -> i64 {
         let account: MarginAccount = bench.load_zc(margin).await;
-        account.collateral_slot(mint).map(|s| account.collaterals[s].balance_native).unwrap_or(0)
+        account
+            .collateral_slot(mint)
+            .map(|s| account.collaterals[s].balance_native)
+            .unwrap_or(0)
     }
 }

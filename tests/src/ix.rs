@@ -9,13 +9,25 @@ use options_margin::pda;
 use options_margin::state::RiskParams;
 use solana_instruction::Instruction;
 
-fn build(accounts: impl ToAccountMetas, data: impl InstructionData, remaining: &[AccountMeta]) -> Instruction {
+fn build(
+    accounts: impl ToAccountMetas,
+    data: impl InstructionData,
+    remaining: &[AccountMeta],
+) -> Instruction {
     let mut metas = accounts.to_account_metas(None);
     metas.extend_from_slice(remaining);
-    Instruction { program_id: options_margin::ID, accounts: metas, data: data.data() }
+    Instruction {
+        program_id: options_margin::ID,
+        accounts: metas,
+        data: data.data(),
+    }
 }
 
-pub fn initialize_exchange(creator: &Pubkey, vol_authority: Pubkey, risk: RiskParams) -> Instruction {
+pub fn initialize_exchange(
+    creator: &Pubkey,
+    vol_authority: Pubkey,
+    risk: RiskParams,
+) -> Instruction {
     let exchange = pda::exchange(creator).0;
     build(
         options_margin::accounts::InitializeExchange {
@@ -24,34 +36,59 @@ pub fn initialize_exchange(creator: &Pubkey, vol_authority: Pubkey, risk: RiskPa
             vault_authority: pda::vault_authority(&exchange).0,
             system_program: anchor_lang::system_program::ID,
         },
-        options_margin::instruction::InitializeExchange { vol_authority, risk },
+        options_margin::instruction::InitializeExchange {
+            vol_authority,
+            risk,
+        },
         &[],
     )
 }
 
 fn admin_only(admin: &Pubkey, exchange: &Pubkey) -> options_margin::accounts::AdminOnly {
-    options_margin::accounts::AdminOnly { admin: *admin, exchange: *exchange }
+    options_margin::accounts::AdminOnly {
+        admin: *admin,
+        exchange: *exchange,
+    }
 }
 
 pub fn set_risk_params(admin: &Pubkey, exchange: &Pubkey, risk: RiskParams) -> Instruction {
-    build(admin_only(admin, exchange), options_margin::instruction::SetRiskParams { risk }, &[])
+    build(
+        admin_only(admin, exchange),
+        options_margin::instruction::SetRiskParams { risk },
+        &[],
+    )
 }
 
 pub fn set_pause_flags(admin: &Pubkey, exchange: &Pubkey, pause_flags: u8) -> Instruction {
-    build(admin_only(admin, exchange), options_margin::instruction::SetPauseFlags { pause_flags }, &[])
+    build(
+        admin_only(admin, exchange),
+        options_margin::instruction::SetPauseFlags { pause_flags },
+        &[],
+    )
 }
 
 pub fn set_vol_authority(admin: &Pubkey, exchange: &Pubkey, vol_authority: Pubkey) -> Instruction {
-    build(admin_only(admin, exchange), options_margin::instruction::SetVolAuthority { vol_authority }, &[])
+    build(
+        admin_only(admin, exchange),
+        options_margin::instruction::SetVolAuthority { vol_authority },
+        &[],
+    )
 }
 
 pub fn propose_admin(admin: &Pubkey, exchange: &Pubkey, new_admin: Pubkey) -> Instruction {
-    build(admin_only(admin, exchange), options_margin::instruction::ProposeAdmin { new_admin }, &[])
+    build(
+        admin_only(admin, exchange),
+        options_margin::instruction::ProposeAdmin { new_admin },
+        &[],
+    )
 }
 
 pub fn accept_admin(pending_admin: &Pubkey, exchange: &Pubkey) -> Instruction {
     build(
-        options_margin::accounts::AcceptAdmin { pending_admin: *pending_admin, exchange: *exchange },
+        options_margin::accounts::AcceptAdmin {
+            pending_admin: *pending_admin,
+            exchange: *exchange,
+        },
         options_margin::instruction::AcceptAdmin {},
         &[],
     )
@@ -75,12 +112,20 @@ pub fn add_collateral(
             token_program: spl_token::ID,
             system_program: anchor_lang::system_program::ID,
         },
-        options_margin::instruction::AddCollateral { is_settlement, params },
+        options_margin::instruction::AddCollateral {
+            is_settlement,
+            params,
+        },
         &[],
     )
 }
 
-pub fn update_collateral(admin: &Pubkey, exchange: &Pubkey, mint: &Pubkey, params: CollateralParams) -> Instruction {
+pub fn update_collateral(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    mint: &Pubkey,
+    params: CollateralParams,
+) -> Instruction {
     build(
         options_margin::accounts::UpdateCollateral {
             admin: *admin,
@@ -121,7 +166,13 @@ pub struct TransferAccounts {
 
 impl TransferAccounts {
     /// The canonical accounts for `owner`'s account `margin_account` and `mint`.
-    pub fn new(owner: Pubkey, exchange: Pubkey, margin_account: Pubkey, mint: Pubkey, token_account: Pubkey) -> Self {
+    pub fn new(
+        owner: Pubkey,
+        exchange: Pubkey,
+        margin_account: Pubkey,
+        mint: Pubkey,
+        token_account: Pubkey,
+    ) -> Self {
         Self {
             owner,
             exchange,
@@ -174,7 +225,11 @@ pub fn withdraw(a: &TransferAccounts, amount_native: u64, health: &[AccountMeta]
     )
 }
 
-pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, rent_receiver: &Pubkey) -> Instruction {
+pub fn close_margin_account(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    rent_receiver: &Pubkey,
+) -> Instruction {
     build(
         options_margin::accounts::CloseMarginAccount {
             owner: *owner,
@@ -182,6 +237,78 @@ pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, rent_receiv
             margin_account: *margin_account,
         },
         options_margin::instruction::CloseMarginAccount {},
+        &[],
+    )
+}
+
+pub fn add_underlying(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    index: u8,
+    params: options_margin::instructions::UnderlyingParams,
+) -> Instruction {
+    build(
+        options_margin::accounts::AddUnderlying {
+            admin: *admin,
+            exchange: *exchange,
+            underlying: pda::underlying(exchange, index).0,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::AddUnderlying { params },
+        &[],
+    )
+}
+
+pub fn create_series(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    underlying: &Pubkey,
+    terms: options_margin::instructions::SeriesTerms,
+) -> Instruction {
+    build(
+        options_margin::accounts::CreateSeries {
+            admin: *admin,
+            exchange: *exchange,
+            underlying: *underlying,
+            series: pda::series(underlying, &terms).0,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::CreateSeries { terms },
+        &[],
+    )
+}
+
+pub fn set_volatility(
+    vol_authority: &Pubkey,
+    exchange: &Pubkey,
+    underlying: &Pubkey,
+    series: &Pubkey,
+    vol_e6: u32,
+) -> Instruction {
+    build(
+        options_margin::accounts::SetVolatility {
+            vol_authority: *vol_authority,
+            exchange: *exchange,
+            underlying: *underlying,
+            series: *series,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::SetVolatility { vol_e6 },
+        &[],
+    )
+}
+
+pub fn refresh_series_risk(underlying: &Pubkey, series: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::RefreshSeriesRisk {
+            underlying: *underlying,
+            series: *series,
+            oracle: *oracle,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::RefreshSeriesRisk {},
         &[],
     )
 }

@@ -23,19 +23,44 @@ pub struct PullPrice {
 
 impl PullPrice {
     /// A fully verified price at expo −8 (`price_usd_e8` = USD × 1e8).
-    pub fn usd_e8(feed_id: [u8; 32], price_usd_e8: i64, conf_usd_e8: u64, publish_time: i64) -> Self {
-        Self { feed_id, price: price_usd_e8, conf: conf_usd_e8, expo: -8, publish_time, verification: VerificationLevelByte::Full }
+    pub fn usd_e8(
+        feed_id: [u8; 32],
+        price_usd_e8: i64,
+        conf_usd_e8: u64,
+        publish_time: i64,
+    ) -> Self {
+        Self {
+            feed_id,
+            price: price_usd_e8,
+            conf: conf_usd_e8,
+            expo: -8,
+            publish_time,
+            verification: VerificationLevelByte::Full,
+        }
     }
 }
 
 fn account(owner: Pubkey, data: Vec<u8>) -> Account {
-    Account { lamports: 10_000_000, data, owner, executable: false, rent_epoch: 0 }
+    Account {
+        lamports: 10_000_000,
+        data,
+        owner,
+        executable: false,
+        rent_epoch: 0,
+    }
 }
 
 impl TestBench {
     /// Writes a PriceUpdateV2 owned by the receiver program at `address`.
     pub fn set_pull_price(&mut self, address: &Pubkey, p: PullPrice) {
-        let data = fixtures::price_update_v2_bytes(p.feed_id, p.price, p.conf, p.expo, p.publish_time, p.verification);
+        let data = fixtures::price_update_v2_bytes(
+            p.feed_id,
+            p.price,
+            p.conf,
+            p.expo,
+            p.publish_time,
+            p.verification,
+        );
         self.set_account(address, account(PYTH_RECEIVER_PROGRAM_ID, data));
     }
 
@@ -46,11 +71,25 @@ impl TestBench {
 
     /// Writes the real mainnet SOL/USD PriceUpdateV2 dump at `address`.
     pub fn set_real_pull_dump(&mut self, address: &Pubkey) {
-        self.set_account(address, account(PYTH_RECEIVER_PROGRAM_ID, fixtures::SOL_USD_PRICE_UPDATE_V2.to_vec()));
+        self.set_account(
+            address,
+            account(
+                PYTH_RECEIVER_PROGRAM_ID,
+                fixtures::SOL_USD_PRICE_UPDATE_V2.to_vec(),
+            ),
+        );
     }
 
     /// Writes a legacy price account owned by the legacy oracle program.
-    pub fn set_legacy_price(&mut self, address: &Pubkey, price: i64, conf: u64, expo: i32, publish_time: i64, status: u8) {
+    pub fn set_legacy_price(
+        &mut self,
+        address: &Pubkey,
+        price: i64,
+        conf: u64,
+        expo: i32,
+        publish_time: i64,
+        status: u8,
+    ) {
         let data = fixtures::legacy_price_bytes(price, conf, expo, publish_time, status);
         self.set_account(address, account(LEGACY_PYTH_PROGRAM_ID, data));
     }

@@ -11,7 +11,12 @@ use crate::bench::TestBench;
 
 /// Rent-exempt lamports for `len` bytes.
 async fn rent(bench: &TestBench, len: usize) -> u64 {
-    let rent = bench.ctx.banks_client.get_rent().await.expect("rent sysvar");
+    let rent = bench
+        .ctx
+        .banks_client
+        .get_rent()
+        .await
+        .expect("rent sysvar");
     rent.minimum_balance(len)
 }
 
@@ -29,8 +34,14 @@ impl TestBench {
                 len as u64,
                 &spl_token::ID,
             ),
-            spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), &payer.pubkey(), None, decimals)
-                .expect("initialize_mint2"),
+            spl_token::instruction::initialize_mint2(
+                &spl_token::ID,
+                &mint.pubkey(),
+                &payer.pubkey(),
+                None,
+                decimals,
+            )
+            .expect("initialize_mint2"),
         ];
         self.send(&ixs, &[&mint]).await.expect("create mint");
         mint.pubkey()
@@ -49,25 +60,44 @@ impl TestBench {
                 len as u64,
                 &spl_token::ID,
             ),
-            spl_token::instruction::initialize_account3(&spl_token::ID, &account.pubkey(), mint, owner)
-                .expect("initialize_account3"),
+            spl_token::instruction::initialize_account3(
+                &spl_token::ID,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .expect("initialize_account3"),
         ];
-        self.send(&ixs, &[&account]).await.expect("create token account");
+        self.send(&ixs, &[&account])
+            .await
+            .expect("create token account");
         account.pubkey()
     }
 
     /// Mints `amount_native` of `mint` (authority: the bench payer) into `to`.
     pub async fn mint_to(&mut self, mint: &Pubkey, to: &Pubkey, amount_native: u64) {
         let payer = self.payer();
-        let ix = spl_token::instruction::mint_to(&spl_token::ID, mint, to, &payer.pubkey(), &[], amount_native)
-            .expect("mint_to");
+        let ix = spl_token::instruction::mint_to(
+            &spl_token::ID,
+            mint,
+            to,
+            &payer.pubkey(),
+            &[],
+            amount_native,
+        )
+        .expect("mint_to");
         self.send(&[ix], &[]).await.expect("mint_to");
     }
 
     /// unit: token native. Balance of a token account.
     pub async fn token_balance(&self, account: &Pubkey) -> u64 {
-        let acc = self.get_account(account).await.expect("token account exists");
-        spl_token::state::Account::unpack(&acc.data).expect("token account").amount
+        let acc = self
+            .get_account(account)
+            .await
+            .expect("token account exists");
+        spl_token::state::Account::unpack(&acc.data)
+            .expect("token account")
+            .amount
     }
 
     /// Funds a fresh keypair with SOL for fees and rent.
@@ -79,4 +109,3 @@ impl TestBench {
         kp
     }
 }
-

@@ -25,3 +25,14 @@ pub const MAX_COLLATERAL_DECIMALS: u8 = 12;
 
 /// unit: bps. 1.0 expressed in basis points.
 pub const BPS: u64 = 10_000;
+/// Seed of an underlying: `["underlying", exchange, index u8]`.
+pub const UNDERLYING_SEED: &[u8] = b"underlying";
+/// Seed of a series: `["series", underlying, is_call u8, strike_e12 LE, expiry LE]`.
+pub const SERIES_SEED: &[u8] = b"series";
+/// Underlyings one exchange can register.
+pub const MAX_UNDERLYINGS: u8 = 8;
+/// unit: seconds. Longest time to expiry a series may be created with (2 years).
+pub const MAX_SERIES_TENOR_SECS: i64 = 2 * 365 * 86_400;
+/// precision: e6. Volatility bounds: 1% to 500%.
+pub const MIN_VOL_E6: u32 = 10_000;
+pub const MAX_VOL_E6: u32 = 5_000_000;

@@ -25,13 +25,21 @@ pub struct NewPda<'a, 'info> {
 /// Creates `target` with `space` bytes owned by `owner`, rent-exempt, signed
 /// by `seeds` (which must include the bump). Refuses an address that is
 /// already in use (`AccountAlreadyInitialized`), whatever it holds.
-pub fn create_pda_account(new: &NewPda, space: usize, owner: &Pubkey, seeds: &[&[u8]]) -> Result<()> {
+pub fn create_pda_account(
+    new: &NewPda,
+    space: usize,
+    owner: &Pubkey,
+    seeds: &[&[u8]],
+) -> Result<()> {
     let rent = Rent::get()?.minimum_balance(space);
     let current = new.target.lamports();
     let signer: &[&[&[u8]]] = &[seeds];
     let system = new.system_program.key();
     if current == 0 {
-        let accounts = CreateAccount { from: new.payer.clone(), to: new.target.clone() };
+        let accounts = CreateAccount {
+            from: new.payer.clone(),
+            to: new.target.clone(),
+        };
         return system_program::create_account(
             CpiContext::new_with_signer(system, accounts, signer),
             rent,
@@ -44,17 +52,30 @@ pub fn create_pda_account(new: &NewPda, space: usize, owner: &Pubkey, seeds: &[&
         ErrorCode::AccountAlreadyInitialized
     );
     if rent > current {
-        let accounts = Transfer { from: new.payer.clone(), to: new.target.clone() };
+        let accounts = Transfer {
+            from: new.payer.clone(),
+            to: new.target.clone(),
+        };
         system_program::transfer(CpiContext::new(system, accounts), rent - current)?;
     }
-    let accounts = Allocate { account_to_allocate: new.target.clone() };
-    system_program::allocate(CpiContext::new_with_signer(system, accounts, signer), space as u64)?;
-    let accounts = Assign { account_to_assign: new.target.clone() };
+    let accounts = Allocate {
+        account_to_allocate: new.target.clone(),
+    };
+    system_program::allocate(
+        CpiContext::new_with_signer(system, accounts, signer),
+        space as u64,
+    )?;
+    let accounts = Assign {
+        account_to_assign: new.target.clone(),
+    };
     system_program::assign(CpiContext::new_with_signer(system, accounts, signer), owner)
 }
 
 /// Writes a freshly created zero-copy account: its discriminator, then `value`.
-pub fn write_new_account<T: bytemuck::Pod + Discriminator>(info: &AccountInfo, value: &T) -> Result<()> {
+pub fn write_new_account<T: bytemuck::Pod + Discriminator>(
+    info: &AccountInfo,
+    value: &T,
+) -> Result<()> {
     let mut data = info.try_borrow_mut_data()?;
     let size = 8 + core::mem::size_of::<T>();
     require!(data.len() >= size, ErrorCode::AccountAlreadyInitialized);

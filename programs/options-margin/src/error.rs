@@ -75,4 +75,23 @@ pub enum ErrorCode {
     OracleConfigInvalid,
     #[msg("The account address is already in use")]
     AccountAlreadyInitialized,
+    // ---- underlyings, series, volatility ----
+    #[msg("Underlying parameters out of bounds (grid, rate, floors or volatility rules)")]
+    InvalidUnderlyingParams,
+    #[msg("The exchange cannot register more underlyings")]
+    ExchangeUnderlyingsFull,
+    #[msg(
+        "Series parameters out of bounds (strike, expiry within 2 years, contract and lot size)"
+    )]
+    InvalidSeriesParams,
+    #[msg("Signer is not the exchange's volatility authority")]
+    NotVolAuthority,
+    #[msg("Volatility outside 1%..=500%")]
+    VolatilityOutOfBounds,
+    #[msg("Volatility change exceeds the underlying's maximum change per update")]
+    VolatilityChangeTooLarge,
+    #[msg("The series has no volatility yet")]
+    VolatilityNotSet,
+    #[msg("The series is already settled")]
+    SeriesSettled,
 }

@@ -29,3 +29,35 @@ pub struct WithdrawEvent {
     /// unit: quote native. Initial margin after the withdrawal.
     pub initial_margin_after_native: i64,
 }
+
+#[event]
+pub struct VolatilityUpdatedEvent {
+    pub series: Pubkey,
+    /// precision: e6. 0 when the series had no volatility yet.
+    pub previous_vol_e6: u32,
+    /// precision: e6.
+    pub vol_e6: u32,
+    /// unit: unix seconds.
+    pub updated_ts: i64,
+}
+
+#[event]
+pub struct SeriesRiskRefreshedEvent {
+    pub series: Pubkey,
+    /// precision: e12 USD per whole underlying unit.
+    pub spot_ref_e12: u64,
+    /// precision: e6.
+    pub vol_ref_e6: u32,
+    /// unit: unix seconds (oracle publish time).
+    pub computed_at_ts: i64,
+    /// unit: quote native per contract.
+    pub mark_native: i64,
+    /// precision: e9 underlying units per contract.
+    pub delta_e9: i64,
+    /// precision: e9 underlying units per contract per 1% spot move.
+    pub gamma_e9: i64,
+    /// unit: quote native per contract per volatility point.
+    pub vega_native: i64,
+    /// unit: quote native per contract per day.
+    pub theta_native: i64,
+}

@@ -74,7 +74,10 @@ fn collateral_input<'info>(
     let (price, input) = {
         let c = config.load()?;
         let price = read_price(oracle, &c.oracle, now_ts)?;
-        require!(price.publish_time >= c.last_publish_time, ErrorCode::OracleOutOfOrder);
+        require!(
+            price.publish_time >= c.last_publish_time,
+            ErrorCode::OracleOutOfOrder
+        );
         let input = CollateralInput {
             balance_native,
             decimals: c.decimals,
@@ -108,8 +111,12 @@ pub fn account_margin<'info>(
         let input = if balance.mint == exchange.settlement_mint {
             CollateralInput::settlement(balance.balance_native)
         } else {
-            let config_info = remaining.get(cursor).ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
-            let oracle_info = remaining.get(cursor + 1).ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            let config_info = remaining
+                .get(cursor)
+                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            let oracle_info = remaining
+                .get(cursor + 1)
+                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
             cursor += 2;
             let config = load_collateral_config(config_info, exchange_key, &balance.mint)?;
             collateral_input(&config, oracle_info, balance.balance_native, now_ts)?
@@ -119,7 +126,11 @@ pub fn account_margin<'info>(
     }
     require!(cursor == remaining.len(), ErrorCode::HealthAccountsMismatch);
 
-    let inputs = AccountInputs { grids: &[], positions: &[], collaterals: &collaterals[..count] };
+    let inputs = AccountInputs {
+        grids: &[],
+        positions: &[],
+        collaterals: &collaterals[..count],
+    };
     let margin = margin_summary(&inputs).map_err(risk_error)?;
     Ok(MarginSummary {
         equity_native: margin.equity_native,
@@ -127,4 +138,3 @@ pub fn account_margin<'info>(
         maintenance_margin_native: margin.mm_native,
     })
 }
-

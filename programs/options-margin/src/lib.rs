@@ -74,14 +74,42 @@ pub mod options_margin {
     }
 
     /// Changes a collateral's oracle, weights and cap.
-    pub fn update_collateral(ctx: Context<UpdateCollateral>, params: CollateralParams) -> Result<()> {
+    pub fn update_collateral(
+        ctx: Context<UpdateCollateral>,
+        params: CollateralParams,
+    ) -> Result<()> {
         instructions::update_collateral(ctx, params)
+    }
+
+    // ---- underlyings, series, volatility ----
+
+    /// Registers an underlying with its feed, scenario grid and vol rules.
+    pub fn add_underlying(ctx: Context<AddUnderlying>, params: UnderlyingParams) -> Result<()> {
+        instructions::add_underlying(ctx, params)
+    }
+
+    /// Creates an option series; its PDA makes it unique.
+    pub fn create_series(ctx: Context<CreateSeries>, terms: SeriesTerms) -> Result<()> {
+        instructions::create_series(ctx, terms)
+    }
+
+    /// Sets a series' volatility (the exchange's vol authority only).
+    pub fn set_volatility(ctx: Context<SetVolatility>, vol_e6: u32) -> Result<()> {
+        instructions::set_volatility(ctx, vol_e6)
+    }
+
+    /// Permissionless: stores a series' scenario vectors and Greeks.
+    pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
+        instructions::refresh_series_risk(ctx)
     }
 
     // ---- margin accounts ----
 
     /// Creates the owner's margin account number `account_index`.
-    pub fn create_margin_account(ctx: Context<CreateMarginAccount>, account_index: u16) -> Result<()> {
+    pub fn create_margin_account(
+        ctx: Context<CreateMarginAccount>,
+        account_index: u16,
+    ) -> Result<()> {
         instructions::create_margin_account(ctx, account_index)
     }
 
@@ -91,10 +119,7 @@ pub mod options_margin {
     }
 
     /// Withdraws collateral; refused below initial margin.
-    pub fn withdraw<'info>(
-        ctx: Context<'info, Withdraw<'info>>,
-        amount_native: u64,
-    ) -> Result<()> {
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64) -> Result<()> {
         instructions::withdraw(ctx, amount_native)
     }
 

@@ -16,19 +16,29 @@ async fn setup() -> (TestBench, ExchangeFixture, User) {
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let user = fx.new_user(&mut bench, 200_000_000, 1_000_000_000).await;
-    fx.deposit(&mut bench, &user, &fx.usdc.mint, 100_000_000).await.unwrap();
+    fx.deposit(&mut bench, &user, &fx.usdc.mint, 100_000_000)
+        .await
+        .unwrap();
     (bench, fx, user)
 }
 
 fn watched(fx: &ExchangeFixture, user: &User) -> [Pubkey; 5] {
-    [user.margin, fx.usdc.vault, user.usdc_token, fx.usdc.config, fx.exchange]
+    [
+        user.margin,
+        fx.usdc.vault,
+        user.usdc_token,
+        fx.usdc.config,
+        fx.exchange,
+    ]
 }
 
 #[tokio::test]
 async fn a_non_owner_cannot_withdraw() {
     let (mut bench, fx, user) = setup().await;
     let thief = bench.funded_keypair(1_000_000_000).await;
-    let thief_token = bench.create_token_account(&fx.usdc.mint, &thief.pubkey()).await;
+    let thief_token = bench
+        .create_token_account(&fx.usdc.mint, &thief.pubkey())
+        .await;
     let mut keys = watched(&fx, &user).to_vec();
     keys.push(thief_token);
     let before = bench.snapshot(&keys).await;
@@ -36,7 +46,9 @@ async fn a_non_owner_cannot_withdraw() {
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.owner = thief.pubkey();
     a.token_account = thief_token;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&thief]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&thief])
+        .await;
     assert_error_code!(r, ErrorCode::Unauthorized);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -47,12 +59,20 @@ async fn a_spoofed_margin_account_with_the_wrong_owner_program_is_rejected() {
     let real = bench.get_account(&user.margin).await.unwrap();
     // Same bytes, but owned by another program (as an attacker could create).
     let spoof = Pubkey::new_unique();
-    bench.set_account(&spoof, Account { owner: Pubkey::new_unique(), ..real });
+    bench.set_account(
+        &spoof,
+        Account {
+            owner: Pubkey::new_unique(),
+            ..real
+        },
+    );
     let keys = watched(&fx, &user);
     let before = bench.snapshot(&keys).await;
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.margin_account = spoof;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::AccountOwnedByWrongProgram);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -64,9 +84,13 @@ async fn an_account_of_another_type_is_rejected() {
     let before = bench.snapshot(&keys).await;
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.margin_account = fx.usdc.config; // a program-owned Collateral, not a MarginAccount
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::AccountDiscriminatorMismatch);
-    let r = bench.send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::AccountDiscriminatorMismatch);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -76,7 +100,12 @@ async fn a_non_canonical_bump_or_another_owners_seeds_are_rejected() {
     let (mut bench, fx, user) = setup().await;
     let real = bench.get_account(&user.margin).await.unwrap();
     let owner = user.wallet.pubkey();
-    let seeds: [&[u8]; 4] = [MARGIN_SEED, fx.exchange.as_ref(), owner.as_ref(), &0u16.to_le_bytes()];
+    let seeds: [&[u8]; 4] = [
+        MARGIN_SEED,
+        fx.exchange.as_ref(),
+        owner.as_ref(),
+        &0u16.to_le_bytes(),
+    ];
     let canonical: MarginAccount = bench.load_zc(&user.margin).await;
     // The highest bump below the canonical one that also lands off the curve.
     let off_curve = (0..canonical.bump)
@@ -93,7 +122,9 @@ async fn a_non_canonical_bump_or_another_owners_seeds_are_rejected() {
     let before = bench.snapshot(&keys).await;
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.margin_account = off_curve;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintSeeds);
 
     // Another owner's address carrying data that names the signer as owner.
@@ -104,7 +135,9 @@ async fn a_non_canonical_bump_or_another_owners_seeds_are_rejected() {
     bench.set_account(&other.margin, Account { data, ..real });
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.margin_account = other.margin;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintSeeds);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -117,21 +150,31 @@ async fn a_wrong_vault_or_a_wrong_mint_token_account_is_rejected() {
     // The SOL vault in place of the USDC one.
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.vault = fx.sol.vault;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintHasOne);
-    let r = bench.send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintHasOne);
     // A SOL token account as the USDC source / destination.
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.token_account = user.sol_token;
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintTokenMint);
-    let r = bench.send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintTokenMint);
     // The USDC config with the SOL mint.
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.mint = fx.sol.mint;
-    let r = bench.send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintHasOne);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -143,9 +186,13 @@ async fn a_fake_token_program_is_rejected() {
     let before = bench.snapshot(&keys).await;
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
     a.token_program = options_margin::ID; // an executable account that is not SPL Token
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::InvalidProgramId);
-    let r = bench.send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::deposit(&a, 1_000_000)], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::InvalidProgramId);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -156,13 +203,27 @@ async fn re_initialising_a_margin_account_is_rejected() {
     let keys = watched(&fx, &user);
     let before = bench.snapshot(&keys).await;
     let r = bench
-        .send(&[ix::create_margin_account(&user.wallet.pubkey(), &fx.exchange, 0)], &[&user.wallet])
+        .send(
+            &[ix::create_margin_account(
+                &user.wallet.pubkey(),
+                &fx.exchange,
+                0,
+            )],
+            &[&user.wallet],
+        )
         .await;
     assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
     assert_unchanged(&bench, &keys, &before).await;
     // A second index is a second, independent account.
     bench
-        .send(&[ix::create_margin_account(&user.wallet.pubkey(), &fx.exchange, 1)], &[&user.wallet])
+        .send(
+            &[ix::create_margin_account(
+                &user.wallet.pubkey(),
+                &fx.exchange,
+                1,
+            )],
+            &[&user.wallet],
+        )
         .await
         .unwrap();
 }
@@ -173,20 +234,40 @@ async fn closing_requires_an_empty_account_and_returns_rent() {
     let owner = user.wallet.pubkey();
     let keys = watched(&fx, &user);
     let before = bench.snapshot(&keys).await;
-    let r = bench.send(&[ix::close_margin_account(&owner, &user.margin, &owner)], &[&user.wallet]).await;
+    let r = bench
+        .send(
+            &[ix::close_margin_account(&owner, &user.margin, &owner)],
+            &[&user.wallet],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::AccountNotEmpty);
     // Not the owner: refused even when empty.
     let thief = bench.funded_keypair(1_000_000_000).await;
     let r = bench
-        .send(&[ix::close_margin_account(&thief.pubkey(), &user.margin, &thief.pubkey())], &[&thief])
+        .send(
+            &[ix::close_margin_account(
+                &thief.pubkey(),
+                &user.margin,
+                &thief.pubkey(),
+            )],
+            &[&thief],
+        )
         .await;
     assert_error_code!(r, ErrorCode::Unauthorized);
     assert_unchanged(&bench, &keys, &before).await;
 
-    fx.withdraw(&mut bench, &user, &fx.usdc.mint, 100_000_000).await.unwrap();
+    fx.withdraw(&mut bench, &user, &fx.usdc.mint, 100_000_000)
+        .await
+        .unwrap();
     let rent = bench.get_account(&user.margin).await.unwrap().lamports;
     let wallet_before = bench.get_account(&owner).await.unwrap().lamports;
-    bench.send(&[ix::close_margin_account(&owner, &user.margin, &owner)], &[&user.wallet]).await.unwrap();
+    bench
+        .send(
+            &[ix::close_margin_account(&owner, &user.margin, &owner)],
+            &[&user.wallet],
+        )
+        .await
+        .unwrap();
     assert!(bench.get_account(&user.margin).await.is_none());
     let wallet_after = bench.get_account(&owner).await.unwrap().lamports;
     assert_eq!(wallet_after, wallet_before + rent);

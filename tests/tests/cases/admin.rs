@@ -39,11 +39,22 @@ async fn non_admin_cannot_change_anything() {
     }
     let new_mint = bench.create_mint(9).await;
     let r = bench
-        .send(&[ix::add_collateral(&m, &fx.exchange, &new_mint, false, sol_collateral_params())], &[&mallory])
+        .send(
+            &[ix::add_collateral(
+                &m,
+                &fx.exchange,
+                &new_mint,
+                false,
+                sol_collateral_params(),
+            )],
+            &[&mallory],
+        )
         .await;
     assert_error_code!(r, ErrorCode::Unauthorized);
     // Nobody proposed mallory, so accepting fails too.
-    let r = bench.send(&[ix::accept_admin(&m, &fx.exchange)], &[&mallory]).await;
+    let r = bench
+        .send(&[ix::accept_admin(&m, &fx.exchange)], &[&mallory])
+        .await;
     assert_error_code!(r, ErrorCode::NoPendingAdmin);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -53,15 +64,29 @@ async fn admin_transfer_takes_two_steps() {
     let (mut bench, fx) = setup().await;
     let next = bench.funded_keypair(1_000_000_000).await;
     let admin = fx.admin.pubkey();
-    bench.send(&[ix::propose_admin(&admin, &fx.exchange, next.pubkey())], &[&fx.admin]).await.unwrap();
+    bench
+        .send(
+            &[ix::propose_admin(&admin, &fx.exchange, next.pubkey())],
+            &[&fx.admin],
+        )
+        .await
+        .unwrap();
     let ex: Exchange = bench.load_zc(&fx.exchange).await;
     assert_eq!(ex.admin, admin, "proposal alone changes nothing");
-    bench.send(&[ix::accept_admin(&next.pubkey(), &fx.exchange)], &[&next]).await.unwrap();
+    bench
+        .send(&[ix::accept_admin(&next.pubkey(), &fx.exchange)], &[&next])
+        .await
+        .unwrap();
     let ex: Exchange = bench.load_zc(&fx.exchange).await;
     assert_eq!(ex.admin, next.pubkey());
     assert_eq!(ex.pending_admin, Default::default());
     // The old admin is now an outsider.
-    let r = bench.send(&[ix::set_pause_flags(&admin, &fx.exchange, PAUSE_DEPOSITS)], &[&fx.admin]).await;
+    let r = bench
+        .send(
+            &[ix::set_pause_flags(&admin, &fx.exchange, PAUSE_DEPOSITS)],
+            &[&fx.admin],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::Unauthorized);
 }
 
@@ -90,16 +115,32 @@ async fn risk_params_are_bounded() {
     p.max_risk_age_secs = 0;
     bad.push(p);
     for p in bad {
-        let r = bench.send(&[ix::set_risk_params(&admin, &fx.exchange, p)], &[&fx.admin]).await;
+        let r = bench
+            .send(
+                &[ix::set_risk_params(&admin, &fx.exchange, p)],
+                &[&fx.admin],
+            )
+            .await;
         assert_error_code!(r, ErrorCode::InvalidRiskParams);
     }
-    let r = bench.send(&[ix::set_pause_flags(&admin, &fx.exchange, 0x80)], &[&fx.admin]).await;
+    let r = bench
+        .send(
+            &[ix::set_pause_flags(&admin, &fx.exchange, 0x80)],
+            &[&fx.admin],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::InvalidPauseFlags);
     assert_unchanged(&bench, &[fx.exchange], &before).await;
 
     let mut good = RiskParams::defaults();
     good.grace_period_secs = 120;
-    bench.send(&[ix::set_risk_params(&admin, &fx.exchange, good)], &[&fx.admin]).await.unwrap();
+    bench
+        .send(
+            &[ix::set_risk_params(&admin, &fx.exchange, good)],
+            &[&fx.admin],
+        )
+        .await
+        .unwrap();
     let ex: Exchange = bench.load_zc(&fx.exchange).await;
     assert_eq!(ex.risk, good);
 }
@@ -110,13 +151,31 @@ async fn collateral_registry_rules() {
     let admin = fx.admin.pubkey();
     // Re-registering a mint is re-initialising its config.
     let r = bench
-        .send(&[ix::add_collateral(&admin, &fx.exchange, &fx.sol.mint, false, sol_collateral_params())], &[&fx.admin])
+        .send(
+            &[ix::add_collateral(
+                &admin,
+                &fx.exchange,
+                &fx.sol.mint,
+                false,
+                sol_collateral_params(),
+            )],
+            &[&fx.admin],
+        )
         .await;
     assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
     // A second settlement collateral is refused.
     let usdt = bench.create_mint(6).await;
     let r = bench
-        .send(&[ix::add_collateral(&admin, &fx.exchange, &usdt, true, usdc_collateral_params())], &[&fx.admin])
+        .send(
+            &[ix::add_collateral(
+                &admin,
+                &fx.exchange,
+                &usdt,
+                true,
+                usdc_collateral_params(),
+            )],
+            &[&fx.admin],
+        )
         .await;
     assert_error_code!(r, ErrorCode::SettlementCollateralOrder);
     // Volatile weights must satisfy 0 < IM < MM < 1.
@@ -125,19 +184,39 @@ async fn collateral_registry_rules() {
         let mut p = sol_collateral_params();
         p.init_weight_bps = init;
         p.maint_weight_bps = maint;
-        let r = bench.send(&[ix::add_collateral(&admin, &fx.exchange, &mint, false, p)], &[&fx.admin]).await;
+        let r = bench
+            .send(
+                &[ix::add_collateral(&admin, &fx.exchange, &mint, false, p)],
+                &[&fx.admin],
+            )
+            .await;
         assert_error_code!(r, ErrorCode::InvalidCollateralParams);
     }
     // An oracle config out of bounds is refused.
     let mut p = sol_collateral_params();
     p.oracle.max_age_secs = 0;
-    let r = bench.send(&[ix::add_collateral(&admin, &fx.exchange, &mint, false, p)], &[&fx.admin]).await;
+    let r = bench
+        .send(
+            &[ix::add_collateral(&admin, &fx.exchange, &mint, false, p)],
+            &[&fx.admin],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::OracleConfigInvalid);
-    assert!(bench.get_account(&pda::collateral(&fx.exchange, &mint).0).await.is_none());
+    assert!(bench
+        .get_account(&pda::collateral(&fx.exchange, &mint).0)
+        .await
+        .is_none());
 
     // Re-initialising the exchange itself is refused.
     let r = bench
-        .send(&[ix::initialize_exchange(&admin, admin, RiskParams::defaults())], &[&fx.admin])
+        .send(
+            &[ix::initialize_exchange(
+                &admin,
+                admin,
+                RiskParams::defaults(),
+            )],
+            &[&fx.admin],
+        )
         .await;
     assert_error_code!(r, ErrorCode::AccountAlreadyInitialized);
 }
@@ -148,12 +227,40 @@ async fn settlement_collateral_must_come_first_with_six_decimals() {
     let admin = bench.funded_keypair(10_000_000_000).await;
     let a = admin.pubkey();
     let exchange = pda::exchange(&a).0;
-    bench.send(&[ix::initialize_exchange(&a, a, RiskParams::defaults())], &[&admin]).await.unwrap();
+    bench
+        .send(
+            &[ix::initialize_exchange(&a, a, RiskParams::defaults())],
+            &[&admin],
+        )
+        .await
+        .unwrap();
     let sol = bench.create_mint(9).await;
-    let r = bench.send(&[ix::add_collateral(&a, &exchange, &sol, false, sol_collateral_params())], &[&admin]).await;
+    let r = bench
+        .send(
+            &[ix::add_collateral(
+                &a,
+                &exchange,
+                &sol,
+                false,
+                sol_collateral_params(),
+            )],
+            &[&admin],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::SettlementCollateralOrder);
     let usd9 = bench.create_mint(9).await;
-    let r = bench.send(&[ix::add_collateral(&a, &exchange, &usd9, true, usdc_collateral_params())], &[&admin]).await;
+    let r = bench
+        .send(
+            &[ix::add_collateral(
+                &a,
+                &exchange,
+                &usd9,
+                true,
+                usdc_collateral_params(),
+            )],
+            &[&admin],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::SettlementDecimals);
     let ex: Exchange = bench.load_zc(&exchange).await;
     assert_eq!(ex.collateral_count, 0);
@@ -163,15 +270,32 @@ async fn settlement_collateral_must_come_first_with_six_decimals() {
 async fn an_attackers_exchange_is_never_accepted() {
     let (mut bench, fx) = setup().await;
     let user = fx.new_user(&mut bench, 100_000_000, 0).await;
-    fx.deposit(&mut bench, &user, &fx.usdc.mint, 50_000_000).await.unwrap();
+    fx.deposit(&mut bench, &user, &fx.usdc.mint, 50_000_000)
+        .await
+        .unwrap();
 
     // Mallory builds a look-alike exchange with the same USDC mint.
     let mallory = bench.funded_keypair(10_000_000_000).await;
     let m = mallory.pubkey();
     let evil = pda::exchange(&m).0;
-    bench.send(&[ix::initialize_exchange(&m, m, RiskParams::defaults())], &[&mallory]).await.unwrap();
     bench
-        .send(&[ix::add_collateral(&m, &evil, &fx.usdc.mint, true, usdc_collateral_params())], &[&mallory])
+        .send(
+            &[ix::initialize_exchange(&m, m, RiskParams::defaults())],
+            &[&mallory],
+        )
+        .await
+        .unwrap();
+    bench
+        .send(
+            &[ix::add_collateral(
+                &m,
+                &evil,
+                &fx.usdc.mint,
+                true,
+                usdc_collateral_params(),
+            )],
+            &[&mallory],
+        )
         .await
         .unwrap();
 
@@ -182,7 +306,9 @@ async fn an_attackers_exchange_is_never_accepted() {
     a.exchange = evil;
     a.collateral = pda::collateral(&evil, &fx.usdc.mint).0;
     a.vault = pda::vault(&evil, &fx.usdc.mint).0;
-    let r = bench.send(&[ix::withdraw(&a, 1, &[])], &[&user.wallet]).await;
+    let r = bench
+        .send(&[ix::withdraw(&a, 1, &[])], &[&user.wallet])
+        .await;
     assert_error_code!(r, AnchorError::ConstraintHasOne);
     // Our exchange with mallory's collateral config (and vault).
     let mut a = fx.transfer_accounts(&user, &fx.usdc.mint);
@@ -205,19 +331,49 @@ async fn prefunded_addresses_do_not_block_creation() {
     let usdc = bench.create_mint(6).await;
     let user = bench.funded_keypair(1_000_000_000).await;
     let margin = pda::margin_account(&exchange, &user.pubkey(), 0).0;
-    for target in [exchange, pda::collateral(&exchange, &usdc).0, pda::vault(&exchange, &usdc).0, margin] {
-        let ix = solana_system_interface::instruction::transfer(&griefer.pubkey(), &target, 1_000_000);
+    for target in [
+        exchange,
+        pda::collateral(&exchange, &usdc).0,
+        pda::vault(&exchange, &usdc).0,
+        margin,
+    ] {
+        let ix =
+            solana_system_interface::instruction::transfer(&griefer.pubkey(), &target, 1_000_000);
         bench.send(&[ix], &[&griefer]).await.unwrap();
     }
-    bench.send(&[ix::initialize_exchange(&a, a, RiskParams::defaults())], &[&admin]).await.expect("exchange");
     bench
-        .send(&[ix::add_collateral(&a, &exchange, &usdc, true, usdc_collateral_params())], &[&admin])
+        .send(
+            &[ix::initialize_exchange(&a, a, RiskParams::defaults())],
+            &[&admin],
+        )
+        .await
+        .expect("exchange");
+    bench
+        .send(
+            &[ix::add_collateral(
+                &a,
+                &exchange,
+                &usdc,
+                true,
+                usdc_collateral_params(),
+            )],
+            &[&admin],
+        )
         .await
         .expect("collateral and vault");
-    bench.send(&[ix::create_margin_account(&user.pubkey(), &exchange, 0)], &[&user]).await.expect("margin account");
+    bench
+        .send(
+            &[ix::create_margin_account(&user.pubkey(), &exchange, 0)],
+            &[&user],
+        )
+        .await
+        .expect("margin account");
     let ex: Exchange = bench.load_zc(&exchange).await;
     assert_eq!(ex.admin, a);
-    assert_eq!(bench.token_balance(&pda::vault(&exchange, &usdc).0).await, 0);
+    assert_eq!(
+        bench.token_balance(&pda::vault(&exchange, &usdc).0).await,
+        0
+    );
     let rent = bench.ctx.banks_client.get_rent().await.unwrap();
     assert_eq!(
         bench.get_account(&margin).await.unwrap().lamports,

@@ -31,7 +31,11 @@ async fn assert_conserved(bench: &TestBench, fx: &ExchangeFixture, users: &[User
         let vault = bench.token_balance(&c.vault).await;
         let config: Collateral = bench.load_zc(&c.config).await;
         assert_eq!(vault as i64, sum, "vault of {} holds Σ balances", c.mint);
-        assert_eq!(config.total_balance_native, sum, "running total of {}", c.mint);
+        assert_eq!(
+            config.total_balance_native, sum,
+            "running total of {}",
+            c.mint
+        );
     }
 }
 
@@ -43,15 +47,26 @@ async fn random_deposits_and_withdrawals_conserve_every_vault() {
     let fx = ExchangeFixture::setup(&mut bench).await;
     let mut users = Vec::new();
     for _ in 0..USERS {
-        users.push(fx.new_user(&mut bench, 100_000_000_000, 1_000_000_000_000).await);
+        users.push(
+            fx.new_user(&mut bench, 100_000_000_000, 1_000_000_000_000)
+                .await,
+        );
     }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut deposits, mut withdrawals, mut refusals) = (0, 0, 0);
     for step in 0..STEPS {
         let user = &users[rng.below(USERS as u64) as usize];
-        let mint = if rng.below(2) == 0 { fx.usdc.mint } else { fx.sol.mint };
+        let mint = if rng.below(2) == 0 {
+            fx.usdc.mint
+        } else {
+            fx.sol.mint
+        };
         let balance = fx.balance(&bench, &user.margin, &mint).await;
-        let amount = 1 + rng.below(if mint == fx.usdc.mint { 200_000_000 } else { 9_000_000_000 });
+        let amount = 1 + rng.below(if mint == fx.usdc.mint {
+            200_000_000
+        } else {
+            9_000_000_000
+        });
         if rng.below(3) == 0 {
             let r = fx.withdraw(&mut bench, user, &mint, amount).await;
             if amount as i64 > balance {
@@ -69,5 +84,8 @@ async fn random_deposits_and_withdrawals_conserve_every_vault() {
         }
         assert_conserved(&bench, &fx, &users).await;
     }
-    assert!(deposits > 0 && withdrawals > 0 && refusals > 0, "{deposits}/{withdrawals}/{refusals}");
+    assert!(
+        deposits > 0 && withdrawals > 0 && refusals > 0,
+        "{deposits}/{withdrawals}/{refusals}"
+    );
 }

@@ -4,4 +4,5 @@ mod amounts;
 mod conservation;
 mod layout;
 mod oracle;
+mod series;
 mod smoke;

@@ -4,12 +4,12 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use options_margin::error::ErrorCode;
+use options_margin::events::WithdrawEvent;
 use options_margin::oracle::fixtures::{
-    self, VerificationLevelByte, LEGACY_DUMP_PUBLISH_TIME, LEGACY_STATUS_HALTED, LEGACY_STATUS_TRADING,
-    SOL_USD_LEGACY_ADDRESS,
+    self, VerificationLevelByte, LEGACY_DUMP_PUBLISH_TIME, LEGACY_STATUS_HALTED,
+    LEGACY_STATUS_TRADING, SOL_USD_LEGACY_ADDRESS,
 };
 use options_margin::oracle::{OracleConfig, OracleKind};
-use options_margin::events::WithdrawEvent;
 use options_margin::state::Collateral;
 use options_margin_tests::bench::{assert_unchanged, find_event, program_test, START_TS};
 use options_margin_tests::client;
@@ -23,13 +23,23 @@ async fn setup() -> (TestBench, ExchangeFixture, User) {
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let user = fx.new_user(&mut bench, 100_000_000, 10_000_000_000).await;
-    fx.deposit(&mut bench, &user, &fx.sol.mint, 10_000_000_000).await.unwrap();
-    fx.deposit(&mut bench, &user, &fx.usdc.mint, 100_000_000).await.unwrap();
+    fx.deposit(&mut bench, &user, &fx.sol.mint, 10_000_000_000)
+        .await
+        .unwrap();
+    fx.deposit(&mut bench, &user, &fx.usdc.mint, 100_000_000)
+        .await
+        .unwrap();
     (bench, fx, user)
 }
 
 fn keys(fx: &ExchangeFixture, user: &User) -> Vec<Pubkey> {
-    vec![user.margin, fx.usdc.vault, user.usdc_token, fx.usdc.config, fx.sol.config]
+    vec![
+        user.margin,
+        fx.usdc.vault,
+        user.usdc_token,
+        fx.usdc.config,
+        fx.sol.config,
+    ]
 }
 
 fn price(fx: &ExchangeFixture, now: i64) -> PullPrice {
@@ -45,18 +55,69 @@ async fn every_pull_oracle_rejection_has_its_code_and_changes_nothing() {
     let before = bench.snapshot(&keys).await;
 
     let cases: Vec<(PullPrice, ErrorCode)> = vec![
-        (PullPrice { feed_id: [7; 32], ..price(&fx, now) }, ErrorCode::OracleWrongFeed),
         (
-            PullPrice { verification: VerificationLevelByte::Partial { num_signatures: 13 }, ..price(&fx, now) },
+            PullPrice {
+                feed_id: [7; 32],
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleWrongFeed,
+        ),
+        (
+            PullPrice {
+                verification: VerificationLevelByte::Partial { num_signatures: 13 },
+                ..price(&fx, now)
+            },
             ErrorCode::OracleNotFullyVerified,
         ),
-        (PullPrice { publish_time: now - 61, ..price(&fx, now) }, ErrorCode::OracleStale),
-        (PullPrice { publish_time: now + 11, ..price(&fx, now) }, ErrorCode::OracleStale),
-        (PullPrice { price: 0, ..price(&fx, now) }, ErrorCode::OracleNonPositivePrice),
-        (PullPrice { price: -SOL_PRICE_E8, ..price(&fx, now) }, ErrorCode::OracleNonPositivePrice),
-        (PullPrice { conf: SOL_PRICE_E8 as u64 * 3 / 100, ..price(&fx, now) }, ErrorCode::OracleConfidenceTooWide),
-        (PullPrice { expo: -13, ..price(&fx, now) }, ErrorCode::OracleExponentOutOfRange),
-        (PullPrice { expo: 1, ..price(&fx, now) }, ErrorCode::OracleExponentOutOfRange),
+        (
+            PullPrice {
+                publish_time: now - 61,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleStale,
+        ),
+        (
+            PullPrice {
+                publish_time: now + 11,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleStale,
+        ),
+        (
+            PullPrice {
+                price: 0,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleNonPositivePrice,
+        ),
+        (
+            PullPrice {
+                price: -SOL_PRICE_E8,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleNonPositivePrice,
+        ),
+        (
+            PullPrice {
+                conf: SOL_PRICE_E8 as u64 * 3 / 100,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleConfidenceTooWide,
+        ),
+        (
+            PullPrice {
+                expo: -13,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleExponentOutOfRange,
+        ),
+        (
+            PullPrice {
+                expo: 1,
+                ..price(&fx, now)
+            },
+            ErrorCode::OracleExponentOutOfRange,
+        ),
     ];
     for (p, code) in cases {
         bench.set_pull_price(&fx.sol.oracle, p);
@@ -64,15 +125,35 @@ async fn every_pull_oracle_rejection_has_its_code_and_changes_nothing() {
         assert_error_code!(r, code);
     }
     // The right bytes under the wrong owner.
-    let data = fixtures::price_update_v2_bytes(fx.sol.feed_id, SOL_PRICE_E8, SOL_CONF_E8, -8, now, VerificationLevelByte::Full);
+    let data = fixtures::price_update_v2_bytes(
+        fx.sol.feed_id,
+        SOL_PRICE_E8,
+        SOL_CONF_E8,
+        -8,
+        now,
+        VerificationLevelByte::Full,
+    );
     bench.set_raw_account(&fx.sol.oracle, Pubkey::new_unique(), data);
-    assert_error_code!(fx.withdraw(&mut bench, &user, &usdc, 1_000_000).await, ErrorCode::OracleWrongOwner);
+    assert_error_code!(
+        fx.withdraw(&mut bench, &user, &usdc, 1_000_000).await,
+        ErrorCode::OracleWrongOwner
+    );
     assert_unchanged(&bench, &keys, &before).await;
 
     // Exponent bounds themselves are accepted: −12 and 0.
     for (p, expo) in [(SOL_PRICE_E8 * 10_000, -12), (150, 0)] {
-        bench.set_pull_price(&fx.sol.oracle, PullPrice { price: p, conf: 0, expo, ..price(&fx, now) });
-        fx.withdraw(&mut bench, &user, &usdc, 1).await.expect("expo within bounds");
+        bench.set_pull_price(
+            &fx.sol.oracle,
+            PullPrice {
+                price: p,
+                conf: 0,
+                expo,
+                ..price(&fx, now)
+            },
+        );
+        fx.withdraw(&mut bench, &user, &usdc, 1)
+            .await
+            .expect("expo within bounds");
     }
 }
 
@@ -88,22 +169,42 @@ async fn margin_check_accounts_must_match_the_account_exactly() {
     bench.set_pull_price(&extra_oracle, price(&fx, now));
 
     let cases: Vec<Vec<AccountMeta>> = vec![
-        vec![],                                                              // omitted
-        vec![good[0].clone()],                                               // truncated
-        vec![good[1].clone(), good[0].clone()],                              // reordered
-        [good.clone(), good.clone()].concat(),                               // duplicated
-        [good.clone(), vec![AccountMeta::new_readonly(extra_oracle, false)]].concat(), // extra
-        vec![AccountMeta::new_readonly(fx.usdc.config, false), good[1].clone()], // another mint's config
+        vec![],                                 // omitted
+        vec![good[0].clone()],                  // truncated
+        vec![good[1].clone(), good[0].clone()], // reordered
+        [good.clone(), good.clone()].concat(),  // duplicated
+        [
+            good.clone(),
+            vec![AccountMeta::new_readonly(extra_oracle, false)],
+        ]
+        .concat(), // extra
+        vec![
+            AccountMeta::new_readonly(fx.usdc.config, false),
+            good[1].clone(),
+        ], // another mint's config
     ];
     for health in cases {
-        let r = bench.send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet]).await;
+        let r = bench
+            .send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet])
+            .await;
         assert_error_code!(r, ErrorCode::HealthAccountsMismatch);
     }
     // A price account of another feed in the oracle's place.
     let other_feed = Pubkey::new_unique();
-    bench.set_pull_price(&other_feed, PullPrice { feed_id: [9; 32], ..price(&fx, now) });
-    let swapped = vec![good[0].clone(), AccountMeta::new_readonly(other_feed, false)];
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &swapped)], &[&user.wallet]).await;
+    bench.set_pull_price(
+        &other_feed,
+        PullPrice {
+            feed_id: [9; 32],
+            ..price(&fx, now)
+        },
+    );
+    let swapped = vec![
+        good[0].clone(),
+        AccountMeta::new_readonly(other_feed, false),
+    ];
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &swapped)], &[&user.wallet])
+        .await;
     assert_error_code!(r, ErrorCode::OracleWrongFeed);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -114,15 +215,29 @@ async fn an_older_update_after_a_newer_one_was_used_is_refused() {
     let now = bench.now().await;
     let a = fx.transfer_accounts(&user, &fx.usdc.mint);
     // A writable config records the publish time it used.
-    let writable = vec![AccountMeta::new(fx.sol.config, false), AccountMeta::new_readonly(fx.sol.oracle, false)];
-    bench.send(&[ix::withdraw(&a, 1_000_000, &writable)], &[&user.wallet]).await.unwrap();
+    let writable = vec![
+        AccountMeta::new(fx.sol.config, false),
+        AccountMeta::new_readonly(fx.sol.oracle, false),
+    ];
+    bench
+        .send(&[ix::withdraw(&a, 1_000_000, &writable)], &[&user.wallet])
+        .await
+        .unwrap();
     let c: Collateral = bench.load_zc(&fx.sol.config).await;
     assert_eq!(c.last_publish_time, now);
 
-    bench.set_pull_price(&fx.sol.oracle, PullPrice { publish_time: now - 5, ..price(&fx, now) });
+    bench.set_pull_price(
+        &fx.sol.oracle,
+        PullPrice {
+            publish_time: now - 5,
+            ..price(&fx, now)
+        },
+    );
     let keys = keys(&fx, &user);
     let before = bench.snapshot(&keys).await;
-    let r = fx.withdraw(&mut bench, &user, &fx.usdc.mint, 1_000_000).await;
+    let r = fx
+        .withdraw(&mut bench, &user, &fx.usdc.mint, 1_000_000)
+        .await;
     assert_error_code!(r, ErrorCode::OracleOutOfOrder);
     assert_unchanged(&bench, &keys, &before).await;
 }
@@ -133,21 +248,34 @@ async fn the_real_mainnet_price_update_v2_dump_is_accepted() {
     assert!(bench.now().await <= fixtures::PULL_DUMP_PUBLISH_TIME);
     bench.set_real_pull_dump(&fx.sol.oracle);
     let health = fx.health_accounts(&bench, &user.margin).await;
-    let w = ix::withdraw(&fx.transfer_accounts(&user, &fx.usdc.mint), 1_000_000, &health);
-    let events = bench.send_capturing_events(&[w], &[&user.wallet]).await.expect("real dump reads");
+    let w = ix::withdraw(
+        &fx.transfer_accounts(&user, &fx.usdc.mint),
+        1_000_000,
+        &health,
+    );
+    let events = bench
+        .send_capturing_events(&[w], &[&user.wallet])
+        .await
+        .expect("real dump reads");
     let ev: WithdrawEvent = find_event(&events).expect("withdraw event");
     // 10 SOL at (15_679_769_099 − 16_197_271)·1e-8 = $156.63571828 each, floor to
     // quote native, plus 99 USDC; IM haircut (1 − 0.8) of the SOL value, ceil.
     assert_eq!(ev.equity_after_native, 1_566_357_182 + 99_000_000);
     assert_eq!(ev.initial_margin_after_native, 313_271_437);
     // Off-chain, the same code over the same accounts gives the same numbers.
-    let off = client::margin_summary(&bench, &fx.exchange, &user.margin, &health).await.unwrap();
+    let off = client::margin_summary(&bench, &fx.exchange, &user.margin, &health)
+        .await
+        .unwrap();
     assert_eq!(off.equity_native, ev.equity_after_native);
     assert_eq!(off.initial_margin_native, ev.initial_margin_after_native);
     bench.set_time(fixtures::PULL_DUMP_PUBLISH_TIME + 61).await;
     let keys = keys(&fx, &user);
     let before = bench.snapshot(&keys).await;
-    assert_error_code!(fx.withdraw(&mut bench, &user, &fx.usdc.mint, 1_000_000).await, ErrorCode::OracleStale);
+    assert_error_code!(
+        fx.withdraw(&mut bench, &user, &fx.usdc.mint, 1_000_000)
+            .await,
+        ErrorCode::OracleStale
+    );
     assert_unchanged(&bench, &keys, &before).await;
     let _ = START_TS;
 }
@@ -159,12 +287,23 @@ async fn legacy_price_accounts_are_read_with_their_status() {
     let mut params = sol_collateral_params();
     params.oracle = OracleConfig::new(OracleKind::PythLegacy, legacy.to_bytes(), 60, 200, 10_000);
     bench
-        .send(&[ix::update_collateral(&fx.admin.pubkey(), &fx.exchange, &fx.sol.mint, params)], &[&fx.admin])
+        .send(
+            &[ix::update_collateral(
+                &fx.admin.pubkey(),
+                &fx.exchange,
+                &fx.sol.mint,
+                params,
+            )],
+            &[&fx.admin],
+        )
         .await
         .unwrap();
     let now = bench.now().await;
     let a = fx.transfer_accounts(&user, &fx.usdc.mint);
-    let health = vec![AccountMeta::new_readonly(fx.sol.config, false), AccountMeta::new_readonly(legacy, false)];
+    let health = vec![
+        AccountMeta::new_readonly(fx.sol.config, false),
+        AccountMeta::new_readonly(legacy, false),
+    ];
 
     // The real mainnet legacy dump, with the clock at its publish time.
     bench.set_account(
@@ -178,21 +317,55 @@ async fn legacy_price_accounts_are_read_with_their_status() {
         },
     );
     bench.set_time(LEGACY_DUMP_PUBLISH_TIME + 1).await;
-    bench.send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet]).await.expect("real legacy dump");
+    bench
+        .send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet])
+        .await
+        .expect("real legacy dump");
     bench.set_time(now).await;
 
-    bench.set_legacy_price(&legacy, SOL_PRICE_E8, SOL_CONF_E8, -8, now, LEGACY_STATUS_TRADING);
-    bench.send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet]).await.expect("trading");
+    bench.set_legacy_price(
+        &legacy,
+        SOL_PRICE_E8,
+        SOL_CONF_E8,
+        -8,
+        now,
+        LEGACY_STATUS_TRADING,
+    );
+    bench
+        .send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet])
+        .await
+        .expect("trading");
     let keys = keys(&fx, &user);
     let before = bench.snapshot(&keys).await;
-    bench.set_legacy_price(&legacy, SOL_PRICE_E8, SOL_CONF_E8, -8, now, LEGACY_STATUS_HALTED);
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet]).await;
+    bench.set_legacy_price(
+        &legacy,
+        SOL_PRICE_E8,
+        SOL_CONF_E8,
+        -8,
+        now,
+        LEGACY_STATUS_HALTED,
+    );
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &health)], &[&user.wallet])
+        .await;
     assert_error_code!(r, ErrorCode::OracleNotTrading);
     // A legacy account at another address is another feed.
     let elsewhere = Pubkey::new_unique();
-    bench.set_legacy_price(&elsewhere, SOL_PRICE_E8, SOL_CONF_E8, -8, now, LEGACY_STATUS_TRADING);
-    let moved = vec![AccountMeta::new_readonly(fx.sol.config, false), AccountMeta::new_readonly(elsewhere, false)];
-    let r = bench.send(&[ix::withdraw(&a, 1_000_000, &moved)], &[&user.wallet]).await;
+    bench.set_legacy_price(
+        &elsewhere,
+        SOL_PRICE_E8,
+        SOL_CONF_E8,
+        -8,
+        now,
+        LEGACY_STATUS_TRADING,
+    );
+    let moved = vec![
+        AccountMeta::new_readonly(fx.sol.config, false),
+        AccountMeta::new_readonly(elsewhere, false),
+    ];
+    let r = bench
+        .send(&[ix::withdraw(&a, 1_000_000, &moved)], &[&user.wallet])
+        .await;
     assert_error_code!(r, ErrorCode::OracleWrongFeed);
     assert_unchanged(&bench, &keys, &before).await;
 }

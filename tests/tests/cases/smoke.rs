@@ -29,13 +29,18 @@ async fn deposit_and_withdraw_move_real_tokens_and_emit_events() {
     assert_eq!(bench.token_balance(&fx.usdc.vault).await, 250_000_000);
     assert_eq!(bench.token_balance(&user.usdc_token).await, 750_000_000);
 
-    fx.deposit(&mut bench, &user, &fx.sol.mint, 2_000_000_000).await.expect("deposit SOL");
+    fx.deposit(&mut bench, &user, &fx.sol.mint, 2_000_000_000)
+        .await
+        .expect("deposit SOL");
     let account: MarginAccount = bench.load_zc(&user.margin).await;
     assert_eq!(account.active_collaterals().count(), 2);
 
     let health = fx.health_accounts(&bench, &user.margin).await;
     let w = ix::withdraw(&a, 100_000_000, &health);
-    let events = bench.send_capturing_events(&[w], &[&user.wallet]).await.expect("withdraw");
+    let events = bench
+        .send_capturing_events(&[w], &[&user.wallet])
+        .await
+        .expect("withdraw");
     let ev: WithdrawEvent = find_event(&events).expect("withdraw event");
     assert_eq!(ev.balance_after_native, 150_000_000);
     assert_eq!(bench.token_balance(&fx.usdc.vault).await, 150_000_000);

@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod margin;
+pub mod options;
 
 pub use admin::*;
 pub use margin::*;
+pub use options::*;

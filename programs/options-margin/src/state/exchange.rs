@@ -62,9 +62,18 @@ impl RiskParams {
     pub fn defaults() -> Self {
         Self {
             tiers: [
-                LiquidationTier { below_ratio_bps: 10_500, max_fraction_bps: 1_000 },
-                LiquidationTier { below_ratio_bps: 10_200, max_fraction_bps: 2_500 },
-                LiquidationTier { below_ratio_bps: 10_000, max_fraction_bps: 10_000 },
+                LiquidationTier {
+                    below_ratio_bps: 10_500,
+                    max_fraction_bps: 1_000,
+                },
+                LiquidationTier {
+                    below_ratio_bps: 10_200,
+                    max_fraction_bps: 2_500,
+                },
+                LiquidationTier {
+                    below_ratio_bps: 10_000,
+                    max_fraction_bps: 10_000,
+                },
             ],
             target_ratio_bps: 11_000,
             grace_period_secs: 3_600,
@@ -96,10 +105,19 @@ impl RiskParams {
             self.target_ratio_bps > t[0].below_ratio_bps && self.target_ratio_bps <= 30_000,
             ErrorCode::InvalidRiskParams
         );
-        require!(self.grace_period_secs <= 86_400, ErrorCode::InvalidRiskParams);
-        require!(self.fee_flat_native <= 1_000_000_000, ErrorCode::InvalidRiskParams);
+        require!(
+            self.grace_period_secs <= 86_400,
+            ErrorCode::InvalidRiskParams
+        );
+        require!(
+            self.fee_flat_native <= 1_000_000_000,
+            ErrorCode::InvalidRiskParams
+        );
         require!(self.fee_rate_bps <= 1_000, ErrorCode::InvalidRiskParams);
-        require!(self.insurance_fee_share_bps as u64 <= BPS, ErrorCode::InvalidRiskParams);
+        require!(
+            self.insurance_fee_share_bps as u64 <= BPS,
+            ErrorCode::InvalidRiskParams
+        );
         require!(
             (1..=3_600).contains(&self.max_risk_age_secs),
             ErrorCode::InvalidRiskParams
@@ -108,7 +126,10 @@ impl RiskParams {
             (1..=2_000).contains(&self.price_band_bps),
             ErrorCode::InvalidRiskParams
         );
-        require!(self.dust_native <= 1_000_000_000, ErrorCode::InvalidRiskParams);
+        require!(
+            self.dust_native <= 1_000_000_000,
+            ErrorCode::InvalidRiskParams
+        );
         require!(self._padding == [0; 4], ErrorCode::InvalidRiskParams);
         Ok(())
     }
@@ -140,7 +161,9 @@ pub struct Exchange {
     pub pause_flags: u8,
     /// Number of registered collateral mints.
     pub collateral_count: u8,
-    pub _padding: [u8; 4],
+    /// Number of registered underlyings.
+    pub underlying_count: u8,
+    pub _padding: [u8; 3],
     pub reserved: [u8; 512],
 }
 

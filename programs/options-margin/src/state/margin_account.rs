@@ -86,7 +86,10 @@ impl MarginAccount {
             .iter()
             .position(|c| c.mint == Pubkey::default())
             .ok_or(error!(ErrorCode::AccountCollateralsFull))?;
-        self.collaterals[free] = CollateralBalance { mint: *mint, ..Default::default() };
+        self.collaterals[free] = CollateralBalance {
+            mint: *mint,
+            ..Default::default()
+        };
         Ok(free)
     }
 
@@ -102,12 +105,16 @@ impl MarginAccount {
 
     /// Collateral slots in use, in slot order.
     pub fn active_collaterals(&self) -> impl Iterator<Item = &CollateralBalance> {
-        self.collaterals.iter().filter(|c| c.mint != Pubkey::default())
+        self.collaterals
+            .iter()
+            .filter(|c| c.mint != Pubkey::default())
     }
 
     /// Positions in use, in slot order.
     pub fn active_positions(&self) -> impl Iterator<Item = &Position> {
-        self.positions.iter().filter(|p| p.series != Pubkey::default())
+        self.positions
+            .iter()
+            .filter(|p| p.series != Pubkey::default())
     }
 
     /// True when the account holds no balance and no position.

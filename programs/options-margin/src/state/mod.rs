@@ -5,7 +5,11 @@
 pub mod collateral;
 pub mod exchange;
 pub mod margin_account;
+pub mod series;
+pub mod underlying;
 
 pub use collateral::*;
 pub use exchange::*;
 pub use margin_account::*;
+pub use series::*;
+pub use underlying::*;

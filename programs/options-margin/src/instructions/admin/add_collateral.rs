@@ -30,7 +30,10 @@ impl CollateralParams {
         self.oracle.validate()?;
         let (init, maint) = (self.init_weight_bps as u64, self.maint_weight_bps as u64);
         if is_settlement {
-            require!(init == BPS && maint == BPS, ErrorCode::InvalidCollateralParams);
+            require!(
+                init == BPS && maint == BPS,
+                ErrorCode::InvalidCollateralParams
+            );
         } else {
             require!(
                 init > 0 && init < maint && maint < BPS,
@@ -85,10 +88,16 @@ pub fn add_collateral(
         ErrorCode::SettlementCollateralOrder
     );
     if is_settlement {
-        require!(decimals == SETTLEMENT_DECIMALS, ErrorCode::SettlementDecimals);
+        require!(
+            decimals == SETTLEMENT_DECIMALS,
+            ErrorCode::SettlementDecimals
+        );
         exchange.settlement_mint = ctx.accounts.mint.key();
     }
-    require!(decimals <= MAX_COLLATERAL_DECIMALS, ErrorCode::UnsupportedDecimals);
+    require!(
+        decimals <= MAX_COLLATERAL_DECIMALS,
+        ErrorCode::UnsupportedDecimals
+    );
 
     drop(exchange);
     let exchange_key = ctx.accounts.exchange.key();
@@ -99,7 +108,12 @@ pub fn add_collateral(
         target: ctx.accounts.collateral.as_ref(),
         system_program: ctx.accounts.system_program.as_ref(),
     };
-    let seeds: &[&[u8]] = &[COLLATERAL_SEED, exchange_key.as_ref(), mint_key.as_ref(), &[ctx.bumps.collateral]];
+    let seeds: &[&[u8]] = &[
+        COLLATERAL_SEED,
+        exchange_key.as_ref(),
+        mint_key.as_ref(),
+        &[ctx.bumps.collateral],
+    ];
     create_pda_account(&new, Collateral::SPACE, &crate::ID, seeds)?;
 
     let mut exchange = ctx.accounts.exchange.load_mut()?;
@@ -128,7 +142,12 @@ fn create_vault(ctx: &Context<AddCollateral>, exchange: &Pubkey, mint: &Pubkey) 
         target: ctx.accounts.vault.as_ref(),
         system_program: ctx.accounts.system_program.as_ref(),
     };
-    let seeds: &[&[u8]] = &[VAULT_SEED, exchange.as_ref(), mint.as_ref(), &[ctx.bumps.vault]];
+    let seeds: &[&[u8]] = &[
+        VAULT_SEED,
+        exchange.as_ref(),
+        mint.as_ref(),
+        &[ctx.bumps.vault],
+    ];
     create_pda_account(&new, TokenAccount::LEN, &token::ID, seeds)?;
     token::initialize_account3(CpiContext::new(
         ctx.accounts.token_program.key(),

@@ -31,7 +31,12 @@ pub fn initialize_exchange(
         target: ctx.accounts.exchange.as_ref(),
         system_program: ctx.accounts.system_program.as_ref(),
     };
-    create_pda_account(&new, Exchange::SPACE, &crate::ID, &[EXCHANGE_SEED, creator.as_ref(), &[bump]])?;
+    create_pda_account(
+        &new,
+        Exchange::SPACE,
+        &crate::ID,
+        &[EXCHANGE_SEED, creator.as_ref(), &[bump]],
+    )?;
     let mut exchange: Exchange = bytemuck::Zeroable::zeroed();
     exchange.admin = creator;
     exchange.creator = creator;

@@ -19,7 +19,8 @@ pub struct UpdateCollateral<'info> {
 pub fn update_collateral(ctx: Context<UpdateCollateral>, params: CollateralParams) -> Result<()> {
     let mut collateral = ctx.accounts.collateral.load_mut()?;
     params.validate(collateral.is_settlement())?;
-    if collateral.oracle.feed != params.oracle.feed || collateral.oracle.kind != params.oracle.kind {
+    if collateral.oracle.feed != params.oracle.feed || collateral.oracle.kind != params.oracle.kind
+    {
         // A new feed starts its own publish-time sequence.
         collateral.last_publish_time = 0;
     }

@@ -27,6 +27,9 @@ pub struct CloseMarginAccount<'info> {
 
 /// Closes an account that holds nothing, returning its rent.
 pub fn close_margin_account(ctx: Context<CloseMarginAccount>) -> Result<()> {
-    require!(ctx.accounts.margin_account.load()?.is_empty(), ErrorCode::AccountNotEmpty);
+    require!(
+        ctx.accounts.margin_account.load()?.is_empty(),
+        ErrorCode::AccountNotEmpty
+    );
     Ok(())
 }

@@ -30,7 +30,13 @@ pub fn create_margin_account(ctx: Context<CreateMarginAccount>, account_index: u
         system_program: ctx.accounts.system_program.as_ref(),
     };
     let index = account_index.to_le_bytes();
-    let seeds: &[&[u8]] = &[MARGIN_SEED, exchange.as_ref(), owner.as_ref(), &index, &[bump]];
+    let seeds: &[&[u8]] = &[
+        MARGIN_SEED,
+        exchange.as_ref(),
+        owner.as_ref(),
+        &index,
+        &[bump],
+    ];
     create_pda_account(&new, MarginAccount::SPACE, &crate::ID, seeds)?;
     let mut account: MarginAccount = bytemuck::Zeroable::zeroed();
     account.exchange = exchange;

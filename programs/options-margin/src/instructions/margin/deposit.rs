@@ -41,7 +41,10 @@ pub struct Deposit<'info> {
 pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
-    ctx.accounts.exchange.load()?.require_not_paused(PAUSE_DEPOSITS)?;
+    ctx.accounts
+        .exchange
+        .load()?
+        .require_not_paused(PAUSE_DEPOSITS)?;
 
     let mint = ctx.accounts.mint.key();
     let balance_after = {

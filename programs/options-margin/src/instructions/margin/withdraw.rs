@@ -44,10 +44,7 @@ pub struct Withdraw<'info> {
 /// when the account would end below initial margin. `remaining_accounts`
 /// carry the margin-check accounts for the account's state *after* the
 /// withdrawal (see [`health`]).
-pub fn withdraw<'info>(
-    ctx: Context<'info, Withdraw<'info>>,
-    amount_native: u64,
-) -> Result<()> {
+pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
     let exchange_key = ctx.accounts.exchange.key();
@@ -62,19 +59,31 @@ pub fn withdraw<'info>(
         drop(collateral);
 
         let mut account = ctx.accounts.margin_account.load_mut()?;
-        let slot = account.collateral_slot(&mint).ok_or(error!(ErrorCode::InsufficientBalance))?;
+        let slot = account
+            .collateral_slot(&mint)
+            .ok_or(error!(ErrorCode::InsufficientBalance))?;
         let balance = &mut account.collaterals[slot].balance_native;
         require!(*balance >= amount, ErrorCode::InsufficientBalance);
         *balance = balance.safe_sub(amount)?;
         let balance_after = *balance;
         account.release_empty_collaterals();
 
-        let margin = health::account_margin(&account, &exchange, &exchange_key, ctx.remaining_accounts, now)?;
+        let margin = health::account_margin(
+            &account,
+            &exchange,
+            &exchange_key,
+            ctx.remaining_accounts,
+            now,
+        )?;
         require!(margin.meets_initial(), ErrorCode::BelowInitialMargin);
         (balance_after, margin)
     };
 
-    let seeds: &[&[u8]] = &[VAULT_AUTHORITY_SEED, exchange_key.as_ref(), &[exchange.vault_authority_bump]];
+    let seeds: &[&[u8]] = &[
+        VAULT_AUTHORITY_SEED,
+        exchange_key.as_ref(),
+        &[exchange.vault_authority_bump],
+    ];
     token::transfer_checked(
         CpiContext::new_with_signer(
             ctx.accounts.token_program.key(),

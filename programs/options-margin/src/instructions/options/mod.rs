@@ -1,0 +1,11 @@
+//! Underlyings, series, volatility and the series risk refresh.
+
+pub mod add_underlying;
+pub mod create_series;
+pub mod refresh_series_risk;
+pub mod set_volatility;
+
+pub use add_underlying::*;
+pub use create_series::*;
+pub use refresh_series_risk::*;
+pub use set_volatility::*;

@@ -1,0 +1,70 @@
+use anchor_lang::prelude::*;
+use options_margin_risk::series::{series_risk, MarketInputs, SeriesParams};
+
+use crate::error::ErrorCode;
+use crate::events::SeriesRiskRefreshedEvent;
+use crate::math::risk_error;
+use crate::oracle::read_price;
+use crate::state::{Series, StoredSeriesRisk, Underlying};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct RefreshSeriesRisk<'info> {
+    pub underlying: AccountLoader<'info, Underlying>,
+    #[account(mut, has_one = underlying)]
+    pub series: AccountLoader<'info, Series>,
+    /// CHECK: validated by `oracle::read_price` against the underlying's feed.
+    pub oracle: UncheckedAccount<'info>,
+}
+
+/// Permissionless: reprices the series over its underlying's scenario grid
+/// at the current Pyth price and the series' volatility, and stores the
+/// per-contract vectors that every margin check combines.
+///
+/// The vectors are stamped with the oracle publish time. An update older
+/// than the one already stored is refused (`OracleOutOfOrder`), so a keeper
+/// cannot roll a series back to a stale, more favourable price. Before
+/// settlement an expired series is repriced at intrinsic value on each
+/// shocked spot; after settlement its vectors are fixed.
+pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let underlying = ctx.accounts.underlying.load()?;
+    let price = read_price(ctx.accounts.oracle.as_ref(), &underlying.oracle, now)?;
+    let mut series = ctx.accounts.series.load_mut()?;
+    require!(series.settled == 0, ErrorCode::SeriesSettled);
+    require!(series.vol_e6 != 0, ErrorCode::VolatilityNotSet);
+    require!(
+        price.publish_time >= series.risk.computed_at_ts,
+        ErrorCode::OracleOutOfOrder
+    );
+
+    let params = SeriesParams {
+        is_call: series.is_call(),
+        strike_e12: series.strike_e12,
+        expiry_ts: series.expiry_ts,
+        contract_size_e6: series.contract_size_e6,
+        short_floor_mm_bps: underlying.short_floor_mm_bps,
+        short_floor_im_bps: underlying.short_floor_im_bps,
+    };
+    let market = MarketInputs {
+        spot_e12: price.price_e12,
+        vol_e6: series.vol_e6,
+        rate_e6: underlying.rate_e6,
+        now_ts: price.publish_time,
+    };
+    let risk = series_risk(&params, underlying.grid.as_grid(), &market).map_err(risk_error)?;
+    series.risk = StoredSeriesRisk::from_risk(&risk);
+    drop(series);
+    emit_cpi!(SeriesRiskRefreshedEvent {
+        series: ctx.accounts.series.key(),
+        spot_ref_e12: risk.spot_ref_e12,
+        vol_ref_e6: risk.vol_ref_e6,
+        computed_at_ts: risk.computed_at_ts,
+        mark_native: risk.mark_native,
+        delta_e9: risk.delta_e9,
+        gamma_e9: risk.gamma_e9,
+        vega_native: risk.vega_native,
+        theta_native: risk.theta_native,
+    });
+    Ok(())
+}

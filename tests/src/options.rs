@@ -1,0 +1,96 @@
+//! Underlyings and series on top of [`ExchangeFixture`]: SOL with the
+//! default scenario grid, and series builders.
+
+use anchor_lang::prelude::Pubkey;
+use options_margin::instructions::{SeriesTerms, UnderlyingParams};
+use options_margin::pda;
+use options_margin::state::GridConfig;
+use options_margin_risk::ScenarioGrid;
+use solana_signer::Signer;
+
+use crate::bench::TestBench;
+use crate::exchange::{sol_oracle_config, ExchangeFixture};
+use crate::ix;
+
+/// precision: e12 USD. One dollar.
+pub const USD_E12: u64 = 1_000_000_000_000;
+
+/// SOL as an underlying: default ±20% / ±15% grid, 5% rate, vol stale after
+/// one hour, short floors of 1% (MM) and 1.5% (IM) of spot notional, vol
+/// changes of at most 50% per update.
+pub fn sol_underlying_params() -> UnderlyingParams {
+    UnderlyingParams {
+        oracle: sol_oracle_config(),
+        grid: GridConfig::from_grid(&ScenarioGrid::default_grid()),
+        rate_e6: 50_000,
+        vol_max_age_secs: 3_600,
+        short_floor_mm_bps: 100,
+        short_floor_im_bps: 150,
+        max_vol_change_bps: 5_000,
+    }
+}
+
+impl ExchangeFixture {
+    /// Registers SOL as underlying 0 and returns its address.
+    pub async fn add_sol_underlying(&self, bench: &mut TestBench) -> Pubkey {
+        let ix = ix::add_underlying(
+            &self.admin.pubkey(),
+            &self.exchange,
+            0,
+            sol_underlying_params(),
+        );
+        bench
+            .send(&[ix], &[&self.admin])
+            .await
+            .expect("add_underlying");
+        pda::underlying(&self.exchange, 0).0
+    }
+
+    /// Creates a series (1 SOL per contract, 1 contract per lot unless given).
+    pub async fn create_series(
+        &self,
+        bench: &mut TestBench,
+        underlying: &Pubkey,
+        terms: SeriesTerms,
+    ) -> Pubkey {
+        let ix = ix::create_series(&self.admin.pubkey(), &self.exchange, underlying, terms);
+        bench
+            .send(&[ix], &[&self.admin])
+            .await
+            .expect("create_series");
+        pda::series(underlying, &terms).0
+    }
+
+    /// Sets a series' volatility with the admin key (the fixture's vol authority).
+    pub async fn set_vol(
+        &self,
+        bench: &mut TestBench,
+        underlying: &Pubkey,
+        series: &Pubkey,
+        vol_e6: u32,
+    ) {
+        let ix = ix::set_volatility(
+            &self.admin.pubkey(),
+            &self.exchange,
+            underlying,
+            series,
+            vol_e6,
+        );
+        bench
+            .send(&[ix], &[&self.admin])
+            .await
+            .expect("set_volatility");
+    }
+}
+
+/// Terms of a SOL option: `strike_usd` whole dollars, expiring `expiry_ts`,
+/// one SOL per contract, one contract per lot.
+pub fn sol_terms(is_call: bool, strike_usd: u64, expiry_ts: i64) -> SeriesTerms {
+    SeriesTerms {
+        is_call,
+        strike_e12: strike_usd * USD_E12,
+        expiry_ts,
+        contract_size_e6: 1_000_000,
+        lot_size_contracts: 1,
+    }
+}
