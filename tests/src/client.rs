@@ -32,5 +32,12 @@ pub async fn margin_summary(
         owned.push(t);
     }
     let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
-    health::account_margin(&account, &exchange, exchange_key, &infos, now)
+    health::account_margin(
+        &account,
+        &exchange,
+        exchange_key,
+        &infos,
+        now,
+        health::CheckMode::REDUCE_ONLY,
+    )
 }

@@ -6,7 +6,7 @@ use options_margin::instructions::CollateralParams;
 use options_margin::oracle::fixtures::SOL_USD_FEED_ID;
 use options_margin::oracle::{OracleConfig, OracleKind};
 use options_margin::pda;
-use options_margin::state::{MarginAccount, RiskParams};
+use options_margin::state::{MarginAccount, RiskParams, Series};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
@@ -232,15 +232,22 @@ impl ExchangeFixture {
         )
     }
 
-    /// Margin-check accounts for the margin account's *current* state: one
-    /// `[collateral config, oracle]` pair per volatile collateral slot in use.
+    /// Margin-check accounts for the margin account's *current* state (the
+    /// layout documented in `options_margin::health`).
     pub async fn health_accounts(&self, bench: &TestBench, margin: &Pubkey) -> Vec<AccountMeta> {
         let account: MarginAccount = bench.load_zc(margin).await;
-        self.health_accounts_for(&account)
+        self.health_accounts_for(bench, &account).await
     }
 
-    /// Margin-check accounts for a given account state.
-    pub fn health_accounts_for(&self, account: &MarginAccount) -> Vec<AccountMeta> {
+    /// Margin-check accounts for a given account state: `[config, oracle]`
+    /// per volatile collateral, `[series]` per position, then
+    /// `[underlying, oracle]` per distinct underlying. Every underlying of
+    /// the fixture is priced by the SOL oracle account.
+    pub async fn health_accounts_for(
+        &self,
+        bench: &TestBench,
+        account: &MarginAccount,
+    ) -> Vec<AccountMeta> {
         let mut metas = Vec::new();
         for c in account.active_collaterals() {
             if c.mint == self.usdc.mint {
@@ -250,7 +257,41 @@ impl ExchangeFixture {
             metas.push(AccountMeta::new_readonly(fixture.config, false));
             metas.push(AccountMeta::new_readonly(fixture.oracle, false));
         }
+        let mut underlyings: Vec<Pubkey> = Vec::new();
+        for p in account.active_positions() {
+            metas.push(AccountMeta::new_readonly(p.series, false));
+            let series: Series = bench.load_zc(&p.series).await;
+            if !underlyings.contains(&series.underlying) {
+                underlyings.push(series.underlying);
+            }
+        }
+        for u in underlyings {
+            metas.push(AccountMeta::new_readonly(u, false));
+            metas.push(AccountMeta::new_readonly(self.sol.oracle, false));
+        }
         metas
+    }
+
+    /// Margin-check accounts of `margin` as `trade` checks it: after the
+    /// fill, before empty slots are released (a new position takes the
+    /// first free slot).
+    pub async fn trade_health_accounts(
+        &self,
+        bench: &TestBench,
+        margin: &Pubkey,
+        series: &Pubkey,
+    ) -> Vec<AccountMeta> {
+        let mut account: MarginAccount = bench.load_zc(margin).await;
+        if account.position_slot(series).is_none() {
+            if let Some(free) = account
+                .positions
+                .iter()
+                .position(|p| p.series == Pubkey::default())
+            {
+                account.positions[free].series = *series;
+            }
+        }
+        self.health_accounts_for(bench, &account).await
     }
 
     pub async fn deposit(
@@ -279,7 +320,7 @@ impl ExchangeFixture {
             *b = b.saturating_sub(amount as i64);
             account.release_empty_collaterals();
         }
-        let health = self.health_accounts_for(&account);
+        let health = self.health_accounts_for(bench, &account).await;
         let ix = ix::withdraw(&self.transfer_accounts(user, mint), amount, &health);
         bench.send(&[ix], &[&user.wallet]).await
     }

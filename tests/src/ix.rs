@@ -312,3 +312,76 @@ pub fn refresh_series_risk(underlying: &Pubkey, series: &Pubkey, oracle: &Pubkey
         &[],
     )
 }
+
+/// Accounts of a trade.
+#[derive(Clone, Copy, Debug)]
+pub struct TradeAccounts {
+    pub owner_a: Pubkey,
+    pub owner_b: Pubkey,
+    pub exchange: Pubkey,
+    pub account_a: Pubkey,
+    pub account_b: Pubkey,
+    pub series: Pubkey,
+}
+
+pub fn trade(
+    a: &TradeAccounts,
+    size_lots: i64,
+    premium_per_contract_native: u64,
+    health_a: &[AccountMeta],
+    health_b: &[AccountMeta],
+) -> Instruction {
+    let health: Vec<AccountMeta> = health_a.iter().chain(health_b).cloned().collect();
+    build(
+        options_margin::accounts::Trade {
+            owner_a: a.owner_a,
+            owner_b: a.owner_b,
+            exchange: a.exchange,
+            account_a: a.account_a,
+            account_b: a.account_b,
+            series: a.series,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::Trade {
+            args: options_margin::instructions::TradeArgs {
+                size_lots,
+                premium_per_contract_native,
+                health_accounts_a: health_a.len() as u8,
+            },
+        },
+        &health,
+    )
+}
+
+pub fn settle_series(underlying: &Pubkey, series: &Pubkey, oracle: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::SettleSeries {
+            underlying: *underlying,
+            series: *series,
+            oracle: *oracle,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::SettleSeries {},
+        &[],
+    )
+}
+
+pub fn settle_positions(
+    exchange: &Pubkey,
+    margin_account: &Pubkey,
+    series: &Pubkey,
+) -> Instruction {
+    build(
+        options_margin::accounts::SettlePositions {
+            exchange: *exchange,
+            margin_account: *margin_account,
+            series: *series,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::SettlePositions {},
+        &[],
+    )
+}

@@ -9,8 +9,10 @@ use options_margin_risk::ScenarioGrid;
 use solana_signer::Signer;
 
 use crate::bench::TestBench;
+use crate::exchange::User;
 use crate::exchange::{sol_oracle_config, ExchangeFixture};
 use crate::ix;
+use solana_transaction_error::TransactionError;
 
 /// precision: e12 USD. One dollar.
 pub const USD_E12: u64 = 1_000_000_000_000;
@@ -92,5 +94,46 @@ pub fn sol_terms(is_call: bool, strike_usd: u64, expiry_ts: i64) -> SeriesTerms 
         expiry_ts,
         contract_size_e6: 1_000_000,
         lot_size_contracts: 1,
+    }
+}
+
+impl ExchangeFixture {
+    /// Refreshes the risk vectors of `series` at the SOL oracle's current price.
+    pub async fn refresh(&self, bench: &mut TestBench, underlying: &Pubkey, series: &Pubkey) {
+        let ix = ix::refresh_series_risk(underlying, series, &self.sol.oracle);
+        bench.send(&[ix], &[]).await.expect("refresh_series_risk");
+    }
+
+    /// A's `size_lots` trade with B at `premium` per contract, both signing,
+    /// with the margin-check accounts each side needs.
+    pub async fn trade(
+        &self,
+        bench: &mut TestBench,
+        a: &User,
+        b: &User,
+        series: &Pubkey,
+        size_lots: i64,
+        premium_per_contract_native: u64,
+    ) -> Result<Vec<Vec<u8>>, TransactionError> {
+        let health_a = self.trade_health_accounts(bench, &a.margin, series).await;
+        let health_b = self.trade_health_accounts(bench, &b.margin, series).await;
+        let accounts = ix::TradeAccounts {
+            owner_a: a.wallet.pubkey(),
+            owner_b: b.wallet.pubkey(),
+            exchange: self.exchange,
+            account_a: a.margin,
+            account_b: b.margin,
+            series: *series,
+        };
+        let ix = ix::trade(
+            &accounts,
+            size_lots,
+            premium_per_contract_native,
+            &health_a,
+            &health_b,
+        );
+        bench
+            .send_capturing_events(&[ix], &[&a.wallet, &b.wallet])
+            .await
     }
 }

@@ -94,4 +94,31 @@ pub enum ErrorCode {
     VolatilityNotSet,
     #[msg("The series is already settled")]
     SeriesSettled,
+    #[msg(
+        "Series risk vectors are missing or older than the maximum age: refresh the series first"
+    )]
+    StaleSeriesRisk,
+    #[msg(
+        "The oracle price moved outside the band since the series was refreshed: refresh it first"
+    )]
+    PriceMovedSinceRefresh,
+    #[msg("The series volatility is stale: risk-increasing instructions are refused")]
+    StaleVolatility,
+    // ---- trading ----
+    #[msg("Margin account has no free position slot")]
+    AccountPositionsFull,
+    #[msg("Trade size must be non-zero")]
+    ZeroSize,
+    #[msg("The series has expired: no new trades")]
+    SeriesExpired,
+    #[msg("A risk-reducing trade below initial margin may not lower the margin ratio")]
+    RatioWouldFall,
+    #[msg("The series is not settled yet")]
+    SeriesNotSettled,
+    #[msg("Settlement price must be published at or after expiry (and within the window unless it has passed)")]
+    SettlementPriceOutOfWindow,
+    #[msg("The series has not expired yet")]
+    SeriesNotExpired,
+    #[msg("The account holds no position in this series")]
+    NoPosition,
 }

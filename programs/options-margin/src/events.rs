@@ -61,3 +61,54 @@ pub struct SeriesRiskRefreshedEvent {
     /// unit: quote native per contract per day.
     pub theta_native: i64,
 }
+
+#[event]
+pub struct TradeEvent {
+    pub series: Pubkey,
+    /// The account that buys when `size_contracts > 0`.
+    pub account_a: Pubkey,
+    pub account_b: Pubkey,
+    /// unit: contracts. Positive: A bought.
+    pub size_contracts: i64,
+    /// unit: quote native per contract.
+    pub premium_per_contract_native: u64,
+    /// unit: contracts.
+    pub size_a_after: i64,
+    /// unit: contracts.
+    pub size_b_after: i64,
+    /// unit: contracts. Series open interest after the trade (long = short).
+    pub open_interest_contracts: u64,
+    /// unit: quote native.
+    pub equity_a_after_native: i64,
+    /// unit: quote native.
+    pub initial_margin_a_after_native: i64,
+    /// unit: quote native.
+    pub equity_b_after_native: i64,
+    /// unit: quote native.
+    pub initial_margin_b_after_native: i64,
+}
+
+#[event]
+pub struct SeriesSettledEvent {
+    pub series: Pubkey,
+    /// precision: e12 USD per whole underlying unit.
+    pub settlement_price_e12: u64,
+    /// unit: unix seconds.
+    pub publish_time: i64,
+    /// unit: quote native per contract. Paid by shorts to longs.
+    pub payout_per_contract_native: i64,
+}
+
+#[event]
+pub struct PositionSettledEvent {
+    pub margin_account: Pubkey,
+    pub series: Pubkey,
+    /// unit: contracts. Size settled (positive long).
+    pub size_contracts: i64,
+    /// unit: quote native. Credited (long) or debited (short).
+    pub payout_native: i64,
+    /// unit: quote native. Lifetime realised P&L of the position, settlement included.
+    pub realized_pnl_native: i64,
+    /// unit: quote native.
+    pub settlement_balance_after_native: i64,
+}

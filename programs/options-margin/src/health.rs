@@ -3,25 +3,39 @@
 //! omitting, duplicating, reordering or substituting one makes the check
 //! fail rather than look better.
 //!
-//! Layout of `remaining_accounts`, in the margin account's slot order:
-//! 1. for each volatile (non-settlement) collateral slot in use:
-//!    `[collateral config, its oracle account]`;
+//! Layout of `remaining_accounts`, derived from the margin account alone:
+//! 1. for each volatile (non-settlement) collateral slot in use, in slot
+//!    order: `[collateral config, its oracle]`;
+//! 2. for each position slot in use, in slot order: `[series]`;
+//! 3. for each distinct underlying of those series, in order of first
+//!    appearance: `[underlying, its oracle]`;
 //!
 //! and nothing else. The settlement collateral is the unit of account
 //! (1 native unit = 1 quote native) and needs no account.
 //!
-//! The numbers themselves come from the risk crate's `account_margin`, the
+//! Series risk must be fresh: computed no longer than
+//! `RiskParams::max_risk_age_secs` ago, and the current oracle price within
+//! `RiskParams::price_band_bps` of the spot it was computed at. Settled
+//! series carry fixed intrinsic vectors and need neither. Checks of
+//! risk-increasing instructions also require every series' volatility to be
+//! younger than its underlying's `vol_max_age_secs`.
+//!
+//! The numbers themselves come from the risk crate's `margin_summary`, the
 //! same function the bot, the CLI and the simulator call.
 
-use anchor_lang::prelude::*;
-use options_margin_risk::collateral::CollateralInput;
-use options_margin_risk::margin::{margin_summary, AccountInputs};
+use std::cell::Ref;
 
-use crate::constants::MAX_ACCOUNT_COLLATERALS;
+use anchor_lang::prelude::*;
+use anchor_lang::Discriminator;
+use options_margin_risk::collateral::CollateralInput;
+use options_margin_risk::margin::{margin_summary, AccountInputs, OptionKind, PositionInput};
+use options_margin_risk::ScenarioGrid;
+
+use crate::constants::{BPS, MAX_ACCOUNT_COLLATERALS, MAX_ACCOUNT_POSITIONS};
 use crate::error::ErrorCode;
 use crate::math::risk_error;
-use crate::oracle::read_price;
-use crate::state::{Collateral, Exchange, MarginAccount};
+use crate::oracle::{read_price, OraclePrice};
+use crate::state::{Collateral, Exchange, MarginAccount, Series, Underlying};
 
 /// What a margin check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +46,8 @@ pub struct MarginSummary {
     pub initial_margin_native: i64,
     /// unit: quote native.
     pub maintenance_margin_native: i64,
+    /// unit: bps. equity / MM (u64::MAX when MM is 0 and equity ≥ 0).
+    pub ratio_bps: u64,
 }
 
 impl MarginSummary {
@@ -43,8 +59,34 @@ impl MarginSummary {
     }
 }
 
-/// Loads a collateral config from a margin-check account and checks that it
-/// belongs to `exchange` and is the one for `mint`.
+/// How strict a check is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckMode {
+    /// Refuse series whose volatility is stale (risk-increasing instructions).
+    pub require_fresh_vol: bool,
+}
+
+impl CheckMode {
+    pub const RISK_INCREASING: Self = Self {
+        require_fresh_vol: true,
+    };
+    pub const REDUCE_ONLY: Self = Self {
+        require_fresh_vol: false,
+    };
+}
+
+fn take<'a, 'info>(
+    remaining: &'a [AccountInfo<'info>],
+    cursor: &mut usize,
+) -> Result<&'a AccountInfo<'info>> {
+    let info = remaining
+        .get(*cursor)
+        .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+    *cursor += 1;
+    Ok(info)
+}
+
+/// Loads a collateral config and checks it belongs to `exchange` and `mint`.
 fn load_collateral_config<'info>(
     info: &'info AccountInfo<'info>,
     exchange: &Pubkey,
@@ -62,9 +104,8 @@ fn load_collateral_config<'info>(
     Ok(loader)
 }
 
-/// Reads one collateral's price for a margin check. Refuses an update older
-/// than the newest one this collateral has used, and records a newer one when
-/// the caller passed the config writable.
+/// Reads one collateral's price. Refuses an update older than the newest one
+/// this collateral has used, and records a newer one when the config is writable.
 fn collateral_input<'info>(
     config: &AccountLoader<'info, Collateral>,
     oracle: &'info AccountInfo<'info>,
@@ -96,39 +137,161 @@ fn collateral_input<'info>(
     Ok(input)
 }
 
-/// Computes equity, IM and MM of `account` from the accounts in `remaining`.
+/// Checks that a series' stored vectors may be used now.
+fn check_series_fresh(
+    series: &Series,
+    underlying: &Underlying,
+    price: &OraclePrice,
+    exchange: &Exchange,
+    now_ts: i64,
+    mode: CheckMode,
+) -> Result<()> {
+    if series.settled == 1 {
+        return Ok(());
+    }
+    let risk = &series.risk;
+    require!(risk.computed_at_ts > 0, ErrorCode::StaleSeriesRisk);
+    require!(
+        price.publish_time >= risk.computed_at_ts,
+        ErrorCode::OracleOutOfOrder
+    );
+    let age = now_ts.saturating_sub(risk.computed_at_ts);
+    require!(
+        age <= exchange.risk.max_risk_age_secs as i64,
+        ErrorCode::StaleSeriesRisk
+    );
+    let moved = (price.price_e12 as u128).abs_diff(risk.spot_ref_e12 as u128);
+    require!(
+        moved * BPS as u128 <= risk.spot_ref_e12 as u128 * exchange.risk.price_band_bps as u128,
+        ErrorCode::PriceMovedSinceRefresh
+    );
+    if mode.require_fresh_vol {
+        let vol_age = now_ts.saturating_sub(series.vol_updated_ts);
+        require!(
+            vol_age <= underlying.vol_max_age_secs as i64,
+            ErrorCode::StaleVolatility
+        );
+    }
+    Ok(())
+}
+
+/// Borrows a `Series` straight from its account data (owner and
+/// discriminator checked), so the reference can outlive this call.
+fn series_ref<'a, 'info>(info: &'a AccountInfo<'info>) -> Result<Ref<'a, Series>> {
+    require!(info.owner == &crate::ID, ErrorCode::HealthAccountsMismatch);
+    let data = info.try_borrow_data()?;
+    require!(
+        data.len() >= Series::SPACE && &data[..8] == Series::DISCRIMINATOR,
+        ErrorCode::HealthAccountsMismatch
+    );
+    Ok(Ref::map(data, |d| {
+        bytemuck::from_bytes::<Series>(&d[8..Series::SPACE])
+    }))
+}
+
+/// Loads the series of every position, in slot order.
+fn load_series<'a, 'info>(
+    account: &MarginAccount,
+    exchange_key: &Pubkey,
+    remaining: &'info [AccountInfo<'info>],
+    cursor: &mut usize,
+) -> Result<Vec<Ref<'a, Series>>>
+where
+    'info: 'a,
+{
+    let mut out = Vec::with_capacity(MAX_ACCOUNT_POSITIONS);
+    for p in account.active_positions() {
+        let info = take(remaining, cursor)?;
+        require!(*info.key == p.series, ErrorCode::HealthAccountsMismatch);
+        let series = series_ref(info)?;
+        require!(
+            series.exchange == *exchange_key,
+            ErrorCode::HealthAccountsMismatch
+        );
+        out.push(series);
+    }
+    Ok(out)
+}
+
+/// Computes equity, IM, MM and the ratio of `account` from `remaining`.
 pub fn account_margin<'info>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
     remaining: &'info [AccountInfo<'info>],
     now_ts: i64,
+    mode: CheckMode,
 ) -> Result<MarginSummary> {
     let mut collaterals = [CollateralInput::settlement(0); MAX_ACCOUNT_COLLATERALS];
     let mut count = 0usize;
     let mut cursor = 0usize;
     for balance in account.active_collaterals() {
-        let input = if balance.mint == exchange.settlement_mint {
+        collaterals[count] = if balance.mint == exchange.settlement_mint {
             CollateralInput::settlement(balance.balance_native)
         } else {
-            let config_info = remaining
-                .get(cursor)
-                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
-            let oracle_info = remaining
-                .get(cursor + 1)
-                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
-            cursor += 2;
-            let config = load_collateral_config(config_info, exchange_key, &balance.mint)?;
-            collateral_input(&config, oracle_info, balance.balance_native, now_ts)?
+            let config =
+                load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
+            collateral_input(
+                &config,
+                take(remaining, &mut cursor)?,
+                balance.balance_native,
+                now_ts,
+            )?
         };
-        collaterals[count] = input;
         count += 1;
+    }
+
+    let series = load_series(account, exchange_key, remaining, &mut cursor)?;
+    // Distinct underlyings in order of first appearance, each with its grid.
+    let mut underlying_keys: Vec<Pubkey> =
+        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut grids: Vec<ScenarioGrid> =
+        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
+    for (i, s) in series.iter().enumerate() {
+        let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
+            Some(index) => index,
+            None => {
+                let info = take(remaining, &mut cursor)?;
+                require!(*info.key == s.underlying, ErrorCode::HealthAccountsMismatch);
+                let loader = AccountLoader::<Underlying>::try_from(info)
+                    .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
+                let underlying = loader.load()?;
+                require!(
+                    underlying.exchange == *exchange_key,
+                    ErrorCode::HealthAccountsMismatch
+                );
+                let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
+                for other in series.iter().filter(|o| o.underlying == s.underlying) {
+                    check_series_fresh(other, &underlying, &price, exchange, now_ts, mode)?;
+                }
+                underlying_keys.push(s.underlying);
+                grids.push(*underlying.grid.as_grid());
+                underlying_keys.len() - 1
+            }
+        };
+        underlying_of[i] = index as u8;
     }
     require!(cursor == remaining.len(), ErrorCode::HealthAccountsMismatch);
 
+    let mut positions: Vec<PositionInput> = Vec::with_capacity(series.len());
+    for ((i, p), s) in account.active_positions().enumerate().zip(series.iter()) {
+        positions.push(PositionInput {
+            series: s.risk.as_risk(),
+            underlying: underlying_of[i],
+            kind: if s.is_call() {
+                OptionKind::Call
+            } else {
+                OptionKind::Put
+            },
+            size_contracts: p.size_contracts,
+            cost_basis_native: p.cost_basis_native,
+            lot_size_contracts: s.lot_size_contracts,
+        });
+    }
     let inputs = AccountInputs {
-        grids: &[],
-        positions: &[],
+        grids: &grids,
+        positions: &positions,
         collaterals: &collaterals[..count],
     };
     let margin = margin_summary(&inputs).map_err(risk_error)?;
@@ -136,5 +299,6 @@ pub fn account_margin<'info>(
         equity_native: margin.equity_native,
         initial_margin_native: margin.im_native,
         maintenance_margin_native: margin.mm_native,
+        ratio_bps: margin.ratio_bps,
     })
 }

@@ -103,6 +103,21 @@ pub mod options_margin {
         instructions::refresh_series_risk(ctx)
     }
 
+    /// Bilateral block trade signed by both owners; margin checked on both.
+    pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
+        instructions::trade(ctx, args)
+    }
+
+    /// Permissionless after expiry: records the settlement price.
+    pub fn settle_series(ctx: Context<SettleSeries>) -> Result<()> {
+        instructions::settle_series(ctx)
+    }
+
+    /// Permissionless: cash-settles an account's position in a settled series.
+    pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
+        instructions::settle_positions(ctx)
+    }
+
     // ---- margin accounts ----
 
     /// Creates the owner's margin account number `account_index`.

@@ -6,3 +6,4 @@ mod layout;
 mod oracle;
 mod series;
 mod smoke;
+mod trading;

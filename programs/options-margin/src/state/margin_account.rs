@@ -67,6 +67,52 @@ const _: () = assert!(
 );
 const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
 
+impl Position {
+    /// Applies a fill of `delta_contracts` (+ buy, − sell) at
+    /// `premium_native` per contract, keeping the average cost basis of what
+    /// stays open and realising P&L on what closes. Returns the cash flow to
+    /// the account (−delta × premium). Exact integer math: the closed share
+    /// of the basis is `basis − basis × remaining / size` (remaining basis
+    /// rounded towards zero), so basis and realised P&L always add up.
+    pub fn apply_fill(&mut self, delta_contracts: i64, premium_native: i64) -> Result<i64> {
+        let overflow = || error!(ErrorCode::MathOverflow);
+        let cash = delta_contracts
+            .checked_mul(premium_native)
+            .and_then(i64::checked_neg)
+            .ok_or_else(overflow)?;
+        let size = self.size_contracts;
+        if size == 0 || (size > 0) == (delta_contracts > 0) {
+            self.size_contracts = size.checked_add(delta_contracts).ok_or_else(overflow)?;
+            self.cost_basis_native = self
+                .cost_basis_native
+                .checked_sub(cash)
+                .ok_or_else(overflow)?;
+            return Ok(cash);
+        }
+        let closed = delta_contracts.unsigned_abs().min(size.unsigned_abs()) as i64;
+        let remaining = size.unsigned_abs() as i64 - closed;
+        let remaining_basis = (self.cost_basis_native as i128 * remaining as i128
+            / size.unsigned_abs() as i128) as i64;
+        let closed_basis = self.cost_basis_native - remaining_basis;
+        // Cash of the closing part: a sale brings in premium, a buy-back costs it.
+        let close_cash =
+            closed.checked_mul(premium_native).ok_or_else(overflow)? * -delta_contracts.signum();
+        self.realized_pnl_native = self
+            .realized_pnl_native
+            .checked_add(close_cash.checked_sub(closed_basis).ok_or_else(overflow)?)
+            .ok_or_else(overflow)?;
+        self.cost_basis_native = remaining_basis;
+        self.size_contracts = size.checked_add(delta_contracts).ok_or_else(overflow)?;
+        let opened = delta_contracts.unsigned_abs() as i64 - closed;
+        if opened > 0 {
+            // The fill flipped the position: the excess opens at this premium.
+            self.cost_basis_native =
+                opened.checked_mul(premium_native).ok_or_else(overflow)? * delta_contracts.signum();
+        }
+        Ok(cash)
+    }
+}
+
 impl MarginAccount {
     /// Account size including the 8-byte discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<MarginAccount>();
@@ -99,6 +145,38 @@ impl MarginAccount {
         for c in self.collaterals.iter_mut() {
             if c.mint != Pubkey::default() && c.balance_native == 0 {
                 *c = CollateralBalance::default();
+            }
+        }
+    }
+
+    /// Slot holding a position in `series`, if any.
+    pub fn position_slot(&self, series: &Pubkey) -> Option<usize> {
+        self.positions.iter().position(|p| p.series == *series)
+    }
+
+    /// Slot holding `series`, claiming the first free one when there is none.
+    pub fn position_slot_or_insert(&mut self, series: &Pubkey) -> Result<usize> {
+        if let Some(slot) = self.position_slot(series) {
+            return Ok(slot);
+        }
+        let free = self
+            .positions
+            .iter()
+            .position(|p| p.series == Pubkey::default())
+            .ok_or(error!(ErrorCode::AccountPositionsFull))?;
+        self.positions[free] = Position {
+            series: *series,
+            ..Default::default()
+        };
+        Ok(free)
+    }
+
+    /// Frees position slots whose size is zero. Realised P&L of a closed
+    /// position lives on in events, not in the slot.
+    pub fn release_empty_positions(&mut self) {
+        for p in self.positions.iter_mut() {
+            if p.series != Pubkey::default() && p.size_contracts == 0 {
+                *p = Position::default();
             }
         }
     }

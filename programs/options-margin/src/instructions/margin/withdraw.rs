@@ -74,6 +74,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
             &exchange_key,
             ctx.remaining_accounts,
             now,
+            health::CheckMode::RISK_INCREASING,
         )?;
         require!(margin.meets_initial(), ErrorCode::BelowInitialMargin);
         (balance_after, margin)
