@@ -41,3 +41,30 @@ pub async fn margin_summary(
         health::CheckMode::REDUCE_ONLY,
     )
 }
+
+/// The `refresh_series_risk` instructions a transaction touching `margin`
+/// should start with: one per series the account holds, each priced by
+/// `oracle_of(underlying)`. Prepending them makes the margin check see
+/// vectors computed in the same transaction, whatever their age before.
+pub async fn refresh_instructions(
+    bench: &TestBench,
+    margin: &Pubkey,
+    extra_series: &[Pubkey],
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Vec<solana_instruction::Instruction> {
+    let account: MarginAccount = bench.load_zc(margin).await;
+    let mut series: Vec<Pubkey> = account.active_positions().map(|p| p.series).collect();
+    for s in extra_series {
+        if !series.contains(s) {
+            series.push(*s);
+        }
+    }
+    let mut out = Vec::with_capacity(series.len());
+    for s in series {
+        let stored: options_margin::state::Series = bench.load_zc(&s).await;
+        if stored.settled == 0 {
+            out.push(crate::ix::refresh_series_risk(&stored.underlying, &s, &oracle_of(&stored.underlying)));
+        }
+    }
+    out
+}

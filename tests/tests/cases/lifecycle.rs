@@ -95,3 +95,78 @@ async fn spread_and_naked_short_from_listing_to_withdrawal() {
     }
     assert_eq!(bench.token_balance(&fx.usdc.vault).await, 0, "the vault ends empty");
 }
+
+/// The client prepends the refreshes a transaction needs: after the vectors
+/// went stale, a trade alone fails, and the same trade behind its refreshes
+/// succeeds in one transaction.
+#[tokio::test]
+async fn refreshes_prepended_by_the_client_make_a_stale_account_tradable() {
+    use anchor_lang::prelude::Pubkey;
+    use options_margin_tests::client;
+    use solana_signer::Signer;
+
+    let mut bench = TestBench::start(program_test()).await;
+    let fx = ExchangeFixture::setup(&mut bench).await;
+    let u = fx.add_sol_underlying(&mut bench).await;
+    let now = bench.now().await;
+    let call = fx.create_series(&mut bench, &u, sol_terms(true, 160, now + 14 * DAY)).await;
+    fx.set_vol(&mut bench, &u, &call, 650_000).await;
+    fx.refresh(&mut bench, &u, &call).await;
+    let a = fx.new_user(&mut bench, 1_000 * USD as u64, 0).await;
+    let b = fx.new_user(&mut bench, 1_000 * USD as u64, 0).await;
+    for user in [&a, &b] {
+        fx.deposit(&mut bench, user, &fx.usdc.mint, 1_000 * USD as u64).await.unwrap();
+    }
+    fx.trade(&mut bench, &a, &b, &call, 2, 3 * USD as u64).await.expect("fresh trade");
+
+    // Five minutes later the vectors are stale (max age 60 s).
+    bench.advance_time(300).await;
+    let later = bench.now().await;
+    fx.set_sol_price(&mut bench, 15_050_000_000, SOL_CONF_E8, later);
+    let r = fx.trade(&mut bench, &a, &b, &call, 1, 3 * USD as u64).await;
+    assert_error_code!(r, options_margin::error::ErrorCode::StaleSeriesRisk);
+
+    let oracle = fx.sol.oracle;
+    let mut ixs = client::refresh_instructions(&bench, &a.margin, &[call], |_: &Pubkey| oracle).await;
+    assert_eq!(ixs.len(), 1);
+    let health_a = fx.trade_health_accounts(&bench, &a.margin, &call).await;
+    let health_b = fx.trade_health_accounts(&bench, &b.margin, &call).await;
+    let accounts = ix::TradeAccounts {
+        owner_a: a.wallet.pubkey(),
+        owner_b: b.wallet.pubkey(),
+        exchange: fx.exchange,
+        account_a: a.margin,
+        account_b: b.margin,
+        series: call,
+    };
+    ixs.push(ix::trade(&accounts, 1, 3 * USD as u64, &health_a, &health_b));
+    bench.send(&ixs, &[&a.wallet, &b.wallet]).await.expect("refresh + trade in one transaction");
+    let series: Series = bench.load_zc(&call).await;
+    assert_eq!((series.open_interest_contracts, series.risk.computed_at_ts), (3, later));
+}
+
+/// Expired but not yet settled: a refresh values the series at intrinsic
+/// value on the current price (every scenario on its shocked spot), so
+/// positions never carry time value past expiry.
+#[tokio::test]
+async fn expired_unsettled_series_are_valued_at_intrinsic() {
+    let mut bench = TestBench::start(program_test()).await;
+    let fx = ExchangeFixture::setup(&mut bench).await;
+    let u = fx.add_sol_underlying(&mut bench).await;
+    let now = bench.now().await;
+    let expiry = now + DAY;
+    let put = fx.create_series(&mut bench, &u, sol_terms(false, 160, expiry)).await;
+    fx.set_vol(&mut bench, &u, &put, 800_000).await;
+    fx.refresh(&mut bench, &u, &put).await;
+    let before: Series = bench.load_zc(&put).await;
+    assert!(before.risk.mark_native > 10 * USD, "time value before expiry");
+
+    bench.set_time(expiry + 600).await; // past the settlement window, unsettled
+    fx.set_sol_price(&mut bench, 15_000_000_000, SOL_CONF_E8, expiry + 600);
+    fx.refresh(&mut bench, &u, &put).await;
+    let after: Series = bench.load_zc(&put).await;
+    assert_eq!(after.risk.mark_native, 10 * USD, "160 put at $150: intrinsic $10 exactly");
+    assert_eq!(after.risk.vega_native, 0);
+    // Scenario −10% spot (index 2·3 + 1): intrinsic at $135 = $25.
+    assert_eq!(after.risk.scenario_values_native[2 * 3 + 1], 25 * USD);
+}
