@@ -19,3 +19,17 @@ async fn account_sizes_and_rent() {
         assert_eq!(rent.minimum_balance(space), lamports, "{name} rent");
     }
 }
+
+#[tokio::test]
+async fn option_account_sizes_and_rent() {
+    use options_margin::state::{Series, Underlying};
+    let bench = TestBench::start(program_test()).await;
+    let rent = bench.ctx.banks_client.get_rent().await.unwrap();
+    for (name, space, bytes, lamports) in [
+        ("Underlying", Underlying::SPACE, 296, 2_951_040),
+        ("Series", Series::SPACE, 568, 4_844_160),
+    ] {
+        assert_eq!(space, bytes, "{name} size");
+        assert_eq!(rent.minimum_balance(space), lamports, "{name} rent");
+    }
+}
