@@ -446,6 +446,87 @@ fn finish_summary(
     })
 }
 
+/// The account-level totals only: what an on-chain margin check needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarginTotals {
+    /// unit: quote native.
+    pub equity_native: i64,
+    /// unit: quote native.
+    pub mm_native: i64,
+    /// unit: quote native.
+    pub im_native: i64,
+    /// precision: bps. equity / MM, floor ([`RATIO_NO_MARGIN`] when MM = 0 and equity ≥ 0).
+    pub ratio_bps: u64,
+}
+
+impl MarginTotals {
+    pub fn meets_initial(&self) -> bool {
+        self.equity_native >= self.im_native
+    }
+
+    pub fn meets_maintenance(&self) -> bool {
+        self.equity_native >= self.mm_native
+    }
+}
+
+/// Equity, MM, IM and the ratio, with the same numbers as
+/// [`margin_summary`] but a small stack: underlyings are combined one at a
+/// time in a single ~270-byte scratch instead of an 8-entry array, so the
+/// frame stays far below SBF's 4 KB limit. The on-chain program calls this;
+/// `margin_summary` and `account_margin` give the detail off-chain.
+pub fn margin_totals(inputs: &AccountInputs) -> RiskResult<MarginTotals> {
+    if inputs.grids.len() > MAX_UNDERLYINGS
+        || inputs.positions.len() > MAX_POSITIONS
+        || inputs.collaterals.len() > MAX_COLLATERALS
+    {
+        return Err(RiskError::InvalidInput);
+    }
+    let mut t = Totals::default();
+    for p in inputs.positions {
+        validate_position(p, inputs.grids.len())?;
+        t.options = t.options.safe_add(p.mark_value_native()?)?;
+    }
+    for (k, grid) in inputs.grids.iter().enumerate() {
+        let mut u = UnderlyingRisk::ZERO;
+        (u.used_mask, u.mm_mask) = scenario_masks(grid)?;
+        for p in inputs.positions.iter().filter(|p| usize::from(p.underlying) == k) {
+            accumulate_position(&mut u, p)?;
+        }
+        t.scen_mm = t.scen_mm.safe_add(worst_loss(&u.scenario_pnl_native, u.mm_mask))?;
+        t.scen_im = t.scen_im.safe_add(worst_loss(&u.scenario_pnl_native, u.used_mask))?;
+        for g in 0..2 {
+            let (fm, fi) = group_floors(
+                i128::from(u.net_floor_mm_native[g]),
+                i128::from(u.net_floor_im_native[g]),
+            );
+            t.floor_mm = t.floor_mm.safe_add(fm)?;
+            t.floor_im = t.floor_im.safe_add(fi)?;
+        }
+    }
+    let mut settlements = 0;
+    for c in inputs.collaterals {
+        c.validate()?;
+        settlements += usize::from(c.is_settlement);
+        let v = c.value_floor()?;
+        let (hm, hi) = c.haircuts_ceil(v)?;
+        t.collateral = t.collateral.safe_add(v)?;
+        t.hc_mm = t.hc_mm.safe_add(hm)?;
+        t.hc_im = t.hc_im.safe_add(hi)?;
+    }
+    if settlements > 1 {
+        return Err(RiskError::InvalidInput);
+    }
+    let equity = t.collateral.safe_add(t.options)?;
+    let mm = t.scen_mm.safe_add(t.floor_mm)?.safe_add(t.hc_mm)?;
+    let im = t.scen_im.safe_add(t.floor_im)?.safe_add(t.hc_im)?;
+    Ok(MarginTotals {
+        equity_native: to_i64(equity)?,
+        mm_native: to_i64(mm)?,
+        im_native: to_i64(im)?,
+        ratio_bps: ratio_bps(equity, mm)?,
+    })
+}
+
 /// Size times the per-contract Greeks and values of one position.
 pub fn position_risk(p: &PositionInput) -> RiskResult<PositionRisk> {
     let n = i128::from(p.size_contracts);

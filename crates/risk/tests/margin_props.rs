@@ -206,3 +206,23 @@ fn empty_account() {
     assert_eq!(debt.ratio_bps, 0);
     assert!(!debt.meets_maintenance());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The on-chain entry point (`margin_totals`, small stack) gives exactly
+    /// the numbers of the detailed `margin_summary`.
+    #[test]
+    fn margin_totals_equal_margin_summary(spec in book_strategy(16), sol in 0i64..=50_000_000_000, usd in -500i64..=5_000) {
+        let grids = default_grids();
+        let coll = [CollateralInput::settlement(usd * USD), volatile(sol, 100, 8_000)];
+        let positions = positions(&spec, 1);
+        let inputs = AccountInputs { grids: &grids, positions: &positions, collaterals: &coll };
+        let full = options_margin_risk::margin::margin_summary(&inputs).unwrap();
+        let t = options_margin_risk::margin::margin_totals(&inputs).unwrap();
+        prop_assert_eq!(
+            (t.equity_native, t.mm_native, t.im_native, t.ratio_bps),
+            (full.equity_native, full.mm_native, full.im_native, full.ratio_bps)
+        );
+    }
+}

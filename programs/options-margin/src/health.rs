@@ -20,7 +20,7 @@
 //! risk-increasing instructions also require every series' volatility to be
 //! younger than its underlying's `vol_max_age_secs`.
 //!
-//! The numbers themselves come from the risk crate's `margin_summary`, the
+//! The numbers themselves come from the risk crate's `margin_totals`, the
 //! same function the bot, the CLI and the simulator call.
 
 use std::cell::Ref;
@@ -28,7 +28,7 @@ use std::cell::Ref;
 use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 use options_margin_risk::collateral::CollateralInput;
-use options_margin_risk::margin::{margin_summary, AccountInputs, OptionKind, PositionInput};
+use options_margin_risk::margin::{margin_totals, AccountInputs, OptionKind, PositionInput};
 use options_margin_risk::ScenarioGrid;
 
 use crate::constants::{BPS, MAX_ACCOUNT_COLLATERALS, MAX_ACCOUNT_POSITIONS};
@@ -294,7 +294,7 @@ pub fn account_margin<'info>(
         positions: &positions,
         collaterals: &collaterals[..count],
     };
-    let margin = margin_summary(&inputs).map_err(risk_error)?;
+    let margin = margin_totals(&inputs).map_err(risk_error)?;
     Ok(MarginSummary {
         equity_native: margin.equity_native,
         initial_margin_native: margin.im_native,
