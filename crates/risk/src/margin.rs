@@ -222,6 +222,23 @@ pub struct MarginSummary {
 }
 
 impl MarginSummary {
+    const ZERO: Self = Self {
+        equity_native: 0,
+        mm_native: 0,
+        im_native: 0,
+        ratio_bps: 0,
+        collateral_value_native: 0,
+        options_value_native: 0,
+        scenario_mm_native: 0,
+        scenario_im_native: 0,
+        floor_mm_native: 0,
+        floor_im_native: 0,
+        haircut_mm_native: 0,
+        haircut_im_native: 0,
+        underlying_count: 0,
+        underlyings: [UnderlyingRisk::ZERO; MAX_UNDERLYINGS],
+    };
+
     /// Equity covers initial margin (new risk may be added).
     pub fn meets_initial(&self) -> bool {
         self.equity_native >= self.im_native
@@ -378,17 +395,19 @@ pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
     {
         return Err(RiskError::InvalidInput);
     }
-    let mut und = [UnderlyingRisk::ZERO; MAX_UNDERLYINGS];
-    for (u, grid) in und.iter_mut().zip(inputs.grids.iter()) {
+    // Built in place: one ~2 KB `MarginSummary` in the frame (it is returned
+    // through the caller's slot), never a second copy of the underlyings.
+    let mut out = MarginSummary::ZERO;
+    for (u, grid) in out.underlyings.iter_mut().zip(inputs.grids.iter()) {
         (u.used_mask, u.mm_mask) = scenario_masks(grid)?;
     }
     let mut t = Totals::default();
     for p in inputs.positions {
         validate_position(p, inputs.grids.len())?;
         t.options = t.options.safe_add(p.mark_value_native()?)?;
-        accumulate_position(&mut und[usize::from(p.underlying)], p)?;
+        accumulate_position(&mut out.underlyings[usize::from(p.underlying)], p)?;
     }
-    for u in und.iter_mut().take(inputs.grids.len()) {
+    for u in out.underlyings.iter_mut().take(inputs.grids.len()) {
         let wm = worst_loss(&u.scenario_pnl_native, u.mm_mask);
         let wi = worst_loss(&u.scenario_pnl_native, u.used_mask);
         u.worst_loss_mm_native = to_i64(wm)?;
@@ -417,33 +436,28 @@ pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
     if settlements > 1 {
         return Err(RiskError::InvalidInput);
     }
-    finish_summary(&t, und, inputs.grids.len())
+    finish_summary(&t, &mut out, inputs.grids.len())?;
+    Ok(out)
 }
 
-fn finish_summary(
-    t: &Totals,
-    underlyings: [UnderlyingRisk; MAX_UNDERLYINGS],
-    count: usize,
-) -> RiskResult<MarginSummary> {
+fn finish_summary(t: &Totals, out: &mut MarginSummary, count: usize) -> RiskResult<()> {
     let equity = t.collateral.safe_add(t.options)?;
     let mm = t.scen_mm.safe_add(t.floor_mm)?.safe_add(t.hc_mm)?;
     let im = t.scen_im.safe_add(t.floor_im)?.safe_add(t.hc_im)?;
-    Ok(MarginSummary {
-        equity_native: to_i64(equity)?,
-        mm_native: to_i64(mm)?,
-        im_native: to_i64(im)?,
-        ratio_bps: ratio_bps(equity, mm)?,
-        collateral_value_native: to_i64(t.collateral)?,
-        options_value_native: to_i64(t.options)?,
-        scenario_mm_native: to_i64(t.scen_mm)?,
-        scenario_im_native: to_i64(t.scen_im)?,
-        floor_mm_native: to_i64(t.floor_mm)?,
-        floor_im_native: to_i64(t.floor_im)?,
-        haircut_mm_native: to_i64(t.hc_mm)?,
-        haircut_im_native: to_i64(t.hc_im)?,
-        underlying_count: count as u8,
-        underlyings,
-    })
+    out.equity_native = to_i64(equity)?;
+    out.mm_native = to_i64(mm)?;
+    out.im_native = to_i64(im)?;
+    out.ratio_bps = ratio_bps(equity, mm)?;
+    out.collateral_value_native = to_i64(t.collateral)?;
+    out.options_value_native = to_i64(t.options)?;
+    out.scenario_mm_native = to_i64(t.scen_mm)?;
+    out.scenario_im_native = to_i64(t.scen_im)?;
+    out.floor_mm_native = to_i64(t.floor_mm)?;
+    out.floor_im_native = to_i64(t.floor_im)?;
+    out.haircut_mm_native = to_i64(t.hc_mm)?;
+    out.haircut_im_native = to_i64(t.hc_im)?;
+    out.underlying_count = count as u8;
+    Ok(())
 }
 
 /// The account-level totals only: what an on-chain margin check needs.
