@@ -213,40 +213,109 @@ where
     Ok(out)
 }
 
-/// Computes equity, IM, MM and the ratio of `account` from `remaining`.
-pub fn account_margin<'info>(
+/// Everything a margin check read from `remaining_accounts`, validated:
+/// collateral prices, the series (borrowed, zero-copy) and their grids.
+pub struct LoadedInputs<'a> {
+    collaterals: [CollateralInput; MAX_ACCOUNT_COLLATERALS],
+    collateral_mints: [Pubkey; MAX_ACCOUNT_COLLATERALS],
+    collateral_count: usize,
+    settlement_mint: Pubkey,
+    grids: Vec<ScenarioGrid>,
+    series: Vec<Ref<'a, Series>>,
+    underlying_of: [u8; MAX_ACCOUNT_POSITIONS],
+}
+
+impl<'a> LoadedInputs<'a> {
+    /// The risk crate's inputs for `account` (the same account the inputs
+    /// were loaded for, possibly with changed sizes and balances but the
+    /// same slots in use).
+    pub fn position_inputs(&self, account: &MarginAccount) -> Result<Vec<PositionInput<'_>>> {
+        let mut positions = Vec::with_capacity(self.series.len());
+        let mut series = self.series.iter();
+        for (i, p) in account.active_positions().enumerate() {
+            let s = series.next().ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            positions.push(PositionInput {
+                series: s.risk.as_risk(),
+                underlying: self.underlying_of[i],
+                kind: if s.is_call() { OptionKind::Call } else { OptionKind::Put },
+                size_contracts: p.size_contracts,
+                cost_basis_native: p.cost_basis_native,
+                lot_size_contracts: s.lot_size_contracts,
+            });
+        }
+        require!(series.next().is_none(), ErrorCode::HealthAccountsMismatch);
+        Ok(positions)
+    }
+
+    /// Collateral inputs with `account`'s current balances. A settlement
+    /// slot may have appeared since loading (it needs no price); any other
+    /// mint must have been priced at load time.
+    pub fn collateral_inputs(&self, account: &MarginAccount) -> Result<Vec<CollateralInput>> {
+        let mut out = Vec::with_capacity(MAX_ACCOUNT_COLLATERALS);
+        for c in account.active_collaterals() {
+            let input = if c.mint == self.settlement_mint {
+                CollateralInput::settlement(c.balance_native)
+            } else {
+                let i = self.collateral_mints[..self.collateral_count]
+                    .iter()
+                    .position(|m| *m == c.mint)
+                    .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+                CollateralInput { balance_native: c.balance_native, ..self.collaterals[i] }
+            };
+            out.push(input);
+        }
+        Ok(out)
+    }
+
+    /// Runs `f` on the risk crate's inputs for `account`.
+    pub fn with_inputs<R>(&self, account: &MarginAccount, f: impl FnOnce(&AccountInputs) -> Result<R>) -> Result<R> {
+        let positions = self.position_inputs(account)?;
+        let collaterals = self.collateral_inputs(account)?;
+        f(&AccountInputs { grids: &self.grids, positions: &positions, collaterals: &collaterals })
+    }
+
+    /// Equity, IM, MM and ratio of `account`.
+    pub fn totals(&self, account: &MarginAccount) -> Result<MarginSummary> {
+        self.with_inputs(account, |inputs| {
+            let t = margin_totals(inputs).map_err(risk_error)?;
+            Ok(MarginSummary {
+                equity_native: t.equity_native,
+                initial_margin_native: t.im_native,
+                maintenance_margin_native: t.mm_native,
+                ratio_bps: t.ratio_bps,
+            })
+        })
+    }
+}
+
+/// Reads and validates the margin-check accounts of `account`.
+pub fn load_inputs<'info>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
     remaining: &'info [AccountInfo<'info>],
     now_ts: i64,
     mode: CheckMode,
-) -> Result<MarginSummary> {
+) -> Result<LoadedInputs<'info>> {
     let mut collaterals = [CollateralInput::settlement(0); MAX_ACCOUNT_COLLATERALS];
+    let mut collateral_mints = [Pubkey::default(); MAX_ACCOUNT_COLLATERALS];
     let mut count = 0usize;
     let mut cursor = 0usize;
     for balance in account.active_collaterals() {
+        collateral_mints[count] = balance.mint;
         collaterals[count] = if balance.mint == exchange.settlement_mint {
             CollateralInput::settlement(balance.balance_native)
         } else {
-            let config =
-                load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
-            collateral_input(
-                &config,
-                take(remaining, &mut cursor)?,
-                balance.balance_native,
-                now_ts,
-            )?
+            let config = load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
+            collateral_input(&config, take(remaining, &mut cursor)?, balance.balance_native, now_ts)?
         };
         count += 1;
     }
 
     let series = load_series(account, exchange_key, remaining, &mut cursor)?;
     // Distinct underlyings in order of first appearance, each with its grid.
-    let mut underlying_keys: Vec<Pubkey> =
-        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
-    let mut grids: Vec<ScenarioGrid> =
-        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut underlying_keys: Vec<Pubkey> = Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut grids: Vec<ScenarioGrid> = Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
     let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
     for (i, s) in series.iter().enumerate() {
         let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
@@ -257,10 +326,7 @@ pub fn account_margin<'info>(
                 let loader = AccountLoader::<Underlying>::try_from(info)
                     .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
                 let underlying = loader.load()?;
-                require!(
-                    underlying.exchange == *exchange_key,
-                    ErrorCode::HealthAccountsMismatch
-                );
+                require!(underlying.exchange == *exchange_key, ErrorCode::HealthAccountsMismatch);
                 let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
                 for other in series.iter().filter(|o| o.underlying == s.underlying) {
                     check_series_fresh(other, &underlying, &price, exchange, now_ts, mode)?;
@@ -273,32 +339,25 @@ pub fn account_margin<'info>(
         underlying_of[i] = index as u8;
     }
     require!(cursor == remaining.len(), ErrorCode::HealthAccountsMismatch);
-
-    let mut positions: Vec<PositionInput> = Vec::with_capacity(series.len());
-    for ((i, p), s) in account.active_positions().enumerate().zip(series.iter()) {
-        positions.push(PositionInput {
-            series: s.risk.as_risk(),
-            underlying: underlying_of[i],
-            kind: if s.is_call() {
-                OptionKind::Call
-            } else {
-                OptionKind::Put
-            },
-            size_contracts: p.size_contracts,
-            cost_basis_native: p.cost_basis_native,
-            lot_size_contracts: s.lot_size_contracts,
-        });
-    }
-    let inputs = AccountInputs {
-        grids: &grids,
-        positions: &positions,
-        collaterals: &collaterals[..count],
-    };
-    let margin = margin_totals(&inputs).map_err(risk_error)?;
-    Ok(MarginSummary {
-        equity_native: margin.equity_native,
-        initial_margin_native: margin.im_native,
-        maintenance_margin_native: margin.mm_native,
-        ratio_bps: margin.ratio_bps,
+    Ok(LoadedInputs {
+        collaterals,
+        collateral_mints,
+        collateral_count: count,
+        settlement_mint: exchange.settlement_mint,
+        grids,
+        series,
+        underlying_of,
     })
+}
+
+/// Computes equity, IM, MM and the ratio of `account` from `remaining`.
+pub fn account_margin<'info>(
+    account: &MarginAccount,
+    exchange: &Exchange,
+    exchange_key: &Pubkey,
+    remaining: &'info [AccountInfo<'info>],
+    now_ts: i64,
+    mode: CheckMode,
+) -> Result<MarginSummary> {
+    load_inputs(account, exchange, exchange_key, remaining, now_ts, mode)?.totals(account)
 }
