@@ -121,4 +121,21 @@ pub enum ErrorCode {
     SeriesNotExpired,
     #[msg("The account holds no position in this series")]
     NoPosition,
+    // ---- liquidation ----
+    #[msg("The account is not below the liquidation threshold")]
+    AccountHealthy,
+    #[msg("No candidate can improve the account's margin: nothing to liquidate")]
+    NothingToLiquidate,
+    #[msg("A soft-tier liquidation happened within the grace period")]
+    GracePeriodActive,
+    #[msg("The liquidation fee is below the caller's minimum")]
+    FeeBelowMinimum,
+    #[msg("The liquidator and the liquidated account have the same owner")]
+    SelfLiquidation,
+    #[msg("The liquidator's account would be below initial margin")]
+    LiquidatorBelowInitialMargin,
+    #[msg("The liquidation did not improve the account as planned")]
+    LiquidationPostConditionFailed,
+    #[msg("The liquidated series must be passed writable among the margin-check accounts")]
+    SeriesNotWritable,
 }

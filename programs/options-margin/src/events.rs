@@ -112,3 +112,40 @@ pub struct PositionSettledEvent {
     /// unit: quote native.
     pub settlement_balance_after_native: i64,
 }
+
+#[event]
+pub struct LiquidationEvent {
+    pub liquidatee: Pubkey,
+    pub liquidator_account: Pubkey,
+    /// The signer that called (a wallet, or a program's PDA through CPI).
+    pub caller: Pubkey,
+    /// 1 or 2: soft tiers; 3: closeout.
+    pub tier: u8,
+    /// The series (position) or mint (collateral) liquidated.
+    pub target: Pubkey,
+    pub target_is_position: bool,
+    /// unit: contracts the liquidator received (+ long, − short), or
+    /// collateral native units.
+    pub quantity: i64,
+    /// Position: quote native per contract (the mark, +1 for a short).
+    /// Collateral: e12 USD per whole token (the low oracle price it sold at).
+    pub price: u64,
+    /// unit: quote native. Paid by the liquidated account.
+    pub fee_native: u64,
+    /// unit: quote native. Part of the fee credited to the insurance fund.
+    pub insurance_share_native: u64,
+    /// unit: bps of equity / MM.
+    pub ratio_before_bps: u64,
+    /// unit: bps of equity / MM.
+    pub ratio_after_bps: u64,
+    /// unit: quote native.
+    pub equity_before_native: i64,
+    /// unit: quote native.
+    pub equity_after_native: i64,
+    /// unit: quote native.
+    pub mm_before_native: i64,
+    /// unit: quote native.
+    pub mm_after_native: i64,
+    /// The tier's fraction limited the quantity below what the target needed.
+    pub capped_by_tier: bool,
+}

@@ -267,6 +267,20 @@ impl<'a> LoadedInputs<'a> {
         Ok(out)
     }
 
+    /// precision: e12 USD per whole token. The asset price a collateral was loaded at.
+    pub fn collateral_price_low_e12(&self, mint: &Pubkey) -> Result<u64> {
+        let i = self.collateral_mints[..self.collateral_count]
+            .iter()
+            .position(|m| m == mint)
+            .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+        Ok(self.collaterals[i].price_low_e12)
+    }
+
+    /// The series of the `i`-th position in use (slot order).
+    pub fn series_at(&self, i: usize) -> Result<&Series> {
+        self.series.get(i).map(|s| &**s).ok_or(error!(ErrorCode::HealthAccountsMismatch))
+    }
+
     /// Runs `f` on the risk crate's inputs for `account`.
     pub fn with_inputs<R>(&self, account: &MarginAccount, f: impl FnOnce(&AccountInputs) -> Result<R>) -> Result<R> {
         let positions = self.position_inputs(account)?;

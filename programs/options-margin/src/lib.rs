@@ -118,6 +118,17 @@ pub mod options_margin {
         instructions::settle_positions(ctx)
     }
 
+    // ---- liquidation ----
+
+    /// Permissionless: liquidates just enough of the riskiest candidate of an
+    /// unsafe account into the caller's margin account, for a fixed fee.
+    pub fn partial_liquidate<'info>(
+        ctx: Context<'info, PartialLiquidate<'info>>,
+        args: LiquidateArgs,
+    ) -> Result<()> {
+        instructions::partial_liquidate(ctx, args)
+    }
+
     // ---- margin accounts ----
 
     /// Creates the owner's margin account number `account_index`.

@@ -16,8 +16,9 @@ pub struct Collateral {
     pub vault: Pubkey,
     /// How the price is read and validated.
     pub oracle: OracleConfig,
-    /// unit: token native. Σ of every margin account's balance of this mint;
-    /// the vault holds exactly this (plus insurance, for settlement).
+    /// unit: token native. What the vault holds: Σ of every margin account's
+    /// balance of this mint, plus, for the settlement collateral, the
+    /// insurance fund (`Exchange::insurance_native`).
     pub total_balance_native: i64,
     /// unit: token native. Deposits are refused past this total.
     pub deposit_cap_native: u64,

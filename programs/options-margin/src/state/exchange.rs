@@ -164,10 +164,16 @@ pub struct Exchange {
     /// Number of registered underlyings.
     pub underlying_count: u8,
     pub _padding: [u8; 3],
-    pub reserved: [u8; 512],
+    /// unit: quote native. The insurance fund, held in the settlement vault
+    /// beside the account balances (vault = Σ balances + insurance).
+    pub insurance_native: i64,
+    /// unit: quote native. Deficits of bankrupt accounts that the insurance
+    /// fund could not cover, written off against the settlement vault.
+    pub socialized_loss_native: i64,
+    pub reserved: [u8; 496],
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 64 + 8 + 512);
+const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 64 + 8 + 16 + 496);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {
@@ -175,6 +181,20 @@ impl Exchange {
     pub const SPACE: usize = 8 + core::mem::size_of::<Exchange>();
 
     /// Fails with `Paused` when any bit of `flag` is set.
+    /// The liquidation parameters the risk crate's planner takes.
+    pub fn liquidation_params(&self) -> options_margin_risk::planner::LiquidationParams {
+        let tier = |t: &LiquidationTier| options_margin_risk::planner::Tier {
+            below_ratio_bps: t.below_ratio_bps,
+            max_fraction_bps: t.max_fraction_bps,
+        };
+        options_margin_risk::planner::LiquidationParams {
+            tiers: [tier(&self.risk.tiers[0]), tier(&self.risk.tiers[1]), tier(&self.risk.tiers[2])],
+            target_ratio_bps: self.risk.target_ratio_bps,
+            fee_flat_native: self.risk.fee_flat_native,
+            fee_rate_bps: self.risk.fee_rate_bps,
+        }
+    }
+
     pub fn require_not_paused(&self, flag: u8) -> Result<()> {
         require!(self.pause_flags & flag == 0, ErrorCode::Paused);
         Ok(())

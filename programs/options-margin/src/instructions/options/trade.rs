@@ -11,7 +11,8 @@ use crate::state::{Exchange, MarginAccount, Series, PAUSE_TRADING};
 pub struct Trade<'info> {
     /// Owner of `account_a`, which buys when `size_lots > 0`.
     pub owner_a: Signer<'info>,
-    /// Owner of `account_b`, the counterparty.
+    /// Owner of `account_b`, the counterparty (may be `owner_a`, with
+    /// another of its accounts: `account_b` must differ from `account_a`).
     pub owner_b: Signer<'info>,
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(
@@ -31,6 +32,11 @@ pub struct Trade<'info> {
         mut,
         has_one = exchange,
         constraint = account_b.load()?.owner == owner_b.key() @ ErrorCode::Unauthorized,
+        // Anchor 1.2 checks duplicate mutable accounts only for types that
+        // serialize on exit (`Account`), not for zero-copy `AccountLoader`s:
+        // without this a self-trade would apply both fills to one account.
+        constraint = account_b.key() != account_a.key()
+            @ anchor_lang::error::ErrorCode::ConstraintDuplicateMutableAccount,
         seeds = [
             MARGIN_SEED,
             account_b.load()?.exchange.as_ref(),

@@ -1,0 +1,5 @@
+//! Liquidation.
+
+pub mod partial_liquidate;
+
+pub use partial_liquidate::*;

@@ -1,0 +1,271 @@
+use anchor_lang::prelude::*;
+use options_margin_risk::planner::{evaluate_liquidation, plan_liquidation, Candidate, LiquidationPlan, Side};
+use options_margin_risk::RiskError;
+
+use crate::constants::{BPS, MARGIN_SEED};
+use crate::error::ErrorCode;
+use crate::events::LiquidationEvent;
+use crate::health::{self, CheckMode, LoadedInputs, MarginSummary};
+use crate::math::{risk_error, SafeMath};
+use crate::state::{Exchange, MarginAccount, Series, PAUSE_LIQUIDATIONS};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PartialLiquidate<'info> {
+    /// The caller: a wallet, a bot, or a program signing for a PDA through CPI.
+    pub liquidator: Signer<'info>,
+    /// Writable: the insurance fund's share of the fee is credited here.
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(
+        mut,
+        has_one = exchange,
+        seeds = [
+            MARGIN_SEED,
+            liquidatee.load()?.exchange.as_ref(),
+            liquidatee.load()?.owner.as_ref(),
+            &liquidatee.load()?.account_index.to_le_bytes(),
+        ],
+        bump = liquidatee.load()?.bump,
+    )]
+    pub liquidatee: AccountLoader<'info, MarginAccount>,
+    /// Receives what is taken and the fee; owned by the caller.
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = liquidator_account.load()?.owner == liquidator.key() @ ErrorCode::Unauthorized,
+        seeds = [
+            MARGIN_SEED,
+            liquidator_account.load()?.exchange.as_ref(),
+            liquidator_account.load()?.owner.as_ref(),
+            &liquidator_account.load()?.account_index.to_le_bytes(),
+        ],
+        bump = liquidator_account.load()?.bump,
+    )]
+    pub liquidator_account: AccountLoader<'info, MarginAccount>,
+}
+
+/// The caller's guards. The program decides what and how much; the caller
+/// can only ask for less and refuse a fee below its minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+pub struct LiquidateArgs {
+    /// unit: contracts or collateral native. Upper bound on the quantity
+    /// (rounded down to lots); `u64::MAX` takes the plan as is. Asking for
+    /// more than the plan is clamped to the plan, never an error.
+    pub max_quantity: u64,
+    /// unit: quote native. The call fails unless the fee is at least this.
+    pub min_fee_native: u64,
+    /// How many `remaining_accounts` are the liquidated account's
+    /// margin-check accounts (its state before the call, with the
+    /// liquidated series writable); the rest are the liquidator account's,
+    /// for its state after the call (before empty slots are released).
+    pub health_accounts_liquidatee: u8,
+}
+
+fn planner_error(e: RiskError) -> Error {
+    match e {
+        RiskError::AccountHealthy => error!(ErrorCode::AccountHealthy),
+        RiskError::NoLiquidationCandidate => error!(ErrorCode::NothingToLiquidate),
+        other => risk_error(other),
+    }
+}
+
+/// The plan for this call: the planner's, or a smaller one when the
+/// caller's `max_quantity` is below it.
+fn plan_call(loaded: &LoadedInputs, account: &MarginAccount, exchange: &Exchange, max_quantity: u64) -> Result<LiquidationPlan> {
+    let params = exchange.liquidation_params();
+    loaded.with_inputs(account, |inputs| {
+        let plan = plan_liquidation(inputs, &params).map_err(planner_error)?;
+        if max_quantity >= plan.quantity {
+            return Ok(plan);
+        }
+        let lot = match plan.candidate {
+            Candidate::Position(i) => loaded.series_at(i as usize)?.lot_size_contracts,
+            Candidate::Collateral(_) => 1,
+        };
+        let quantity = max_quantity / lot * lot;
+        require!(quantity > 0, ErrorCode::NothingToLiquidate);
+        evaluate_liquidation(inputs, &params, plan.candidate, quantity).map_err(planner_error)
+    })
+}
+
+/// What moved, for the event and the open interest.
+struct Moved {
+    candidate: Pubkey,
+    is_position: bool,
+    /// unit: contracts (+ liquidator bought) or collateral native.
+    quantity: i64,
+    /// unit: quote native per contract, or e12 USD per whole token.
+    price: u64,
+    liquidatee_long_delta: i64,
+    liquidator_long_delta: i64,
+}
+
+/// Moves the slice (or the collateral) from the liquidated account to the
+/// liquidator at the planner's transfer value; equity is unchanged by it.
+fn transfer(
+    plan: &LiquidationPlan,
+    loaded: &LoadedInputs,
+    from: &mut MarginAccount,
+    to: &mut MarginAccount,
+    settlement_mint: &Pubkey,
+) -> Result<Moved> {
+    let q = i64::try_from(plan.quantity).map_err(|_| error!(ErrorCode::MathOverflow))?;
+    let moved = match plan.candidate {
+        Candidate::Position(i) => {
+            let slot = nth_position_slot(from, i as usize)?;
+            let series = from.positions[slot].series;
+            let mark = loaded.series_at(i as usize)?.risk.mark_native;
+            let (delta, price) = match plan.side {
+                Side::Sell => (-q, mark),
+                Side::Buy => (q, mark.safe_add(1)?),
+            };
+            let before = from.positions[slot].size_contracts;
+            let cash = from.positions[slot].apply_fill(delta, price)?;
+            require!(cash == plan.transfer_value_native, ErrorCode::LiquidationPostConditionFailed);
+            let to_slot = to.position_slot_or_insert(&series)?;
+            let to_before = to.positions[to_slot].size_contracts;
+            let to_cash = to.positions[to_slot].apply_fill(-delta, price)?;
+            credit(from, settlement_mint, cash)?;
+            credit(to, settlement_mint, to_cash)?;
+            Moved {
+                candidate: series,
+                is_position: true,
+                quantity: -delta,
+                price: price as u64,
+                liquidatee_long_delta: from.positions[slot].size_contracts.max(0) - before.max(0),
+                liquidator_long_delta: to.positions[to_slot].size_contracts.max(0) - to_before.max(0),
+            }
+        }
+        Candidate::Collateral(j) => {
+            let mint = from.active_collaterals().nth(j as usize).ok_or(error!(ErrorCode::HealthAccountsMismatch))?.mint;
+            credit(from, &mint, -q)?;
+            credit(to, &mint, q)?;
+            credit(from, settlement_mint, plan.transfer_value_native)?;
+            credit(to, settlement_mint, -plan.transfer_value_native)?;
+            let price = loaded.collateral_price_low_e12(&mint)?;
+            Moved { candidate: mint, is_position: false, quantity: q, price, liquidatee_long_delta: 0, liquidator_long_delta: 0 }
+        }
+    };
+    Ok(moved)
+}
+
+fn nth_position_slot(account: &MarginAccount, n: usize) -> Result<usize> {
+    account
+        .positions
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.series != Pubkey::default())
+        .nth(n)
+        .map(|(slot, _)| slot)
+        .ok_or(error!(ErrorCode::HealthAccountsMismatch))
+}
+
+/// Adds `amount` (may be negative) to `account`'s balance of `mint`.
+fn credit(account: &mut MarginAccount, mint: &Pubkey, amount: i64) -> Result<()> {
+    let slot = account.collateral_slot_or_insert(mint)?;
+    let balance = &mut account.collaterals[slot].balance_native;
+    *balance = balance.safe_add(amount)?;
+    Ok(())
+}
+
+/// For a solvent account: MM does not rise, and the ratio and equity − MM
+/// strictly improve (exact, by cross-multiplication).
+fn check_improved(before: &LiquidationPlan, after: &MarginSummary) -> Result<()> {
+    let ok = after.equity_native == before.equity_after_native && after.maintenance_margin_native == before.mm_after_native;
+    require!(ok, ErrorCode::LiquidationPostConditionFailed);
+    if before.equity_before_native <= 0 {
+        return Ok(());
+    }
+    let (e0, m0) = (before.equity_before_native as i128, before.mm_before_native as i128);
+    let (e1, m1) = (after.equity_native as i128, after.maintenance_margin_native as i128);
+    let improved = m1 <= m0 && e1 - m1 > e0 - m0 && e1 * m0 > e0 * m1;
+    require!(improved, ErrorCode::LiquidationPostConditionFailed);
+    Ok(())
+}
+
+/// Permissionless partial liquidation. See the crate docs of
+/// `options_margin_risk::planner` for the tier, ranking, amount and fee
+/// rules; this handler validates the accounts, applies the plan, pays the
+/// fee (less the insurance share) to the caller's account, and re-checks.
+pub fn partial_liquidate<'info>(ctx: Context<'info, PartialLiquidate<'info>>, args: LiquidateArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let exchange_key = ctx.accounts.exchange.key();
+    let exchange = *ctx.accounts.exchange.load()?;
+    exchange.require_not_paused(PAUSE_LIQUIDATIONS)?;
+    let split = args.health_accounts_liquidatee as usize;
+    require!(split <= ctx.remaining_accounts.len(), ErrorCode::HealthAccountsMismatch);
+    let (health_from, health_to) = ctx.remaining_accounts.split_at(split);
+
+    let mut from = ctx.accounts.liquidatee.load_mut()?;
+    let mut to = ctx.accounts.liquidator_account.load_mut()?;
+    require!(from.owner != to.owner, ErrorCode::SelfLiquidation);
+
+    let loaded = health::load_inputs(&from, &exchange, &exchange_key, health_from, now, CheckMode::REDUCE_ONLY)?;
+    let plan = plan_call(&loaded, &from, &exchange, args.max_quantity)?;
+    let soft = plan.tier < 3;
+    if soft {
+        let open_at = from.last_soft_liquidation_ts.safe_add(exchange.risk.grace_period_secs as i64)?;
+        require!(from.last_soft_liquidation_ts == 0 || now >= open_at, ErrorCode::GracePeriodActive);
+    }
+    require!(plan.fee_native >= args.min_fee_native, ErrorCode::FeeBelowMinimum);
+
+    let settlement = exchange.settlement_mint;
+    let moved = transfer(&plan, &loaded, &mut from, &mut to, &settlement)?;
+    let fee = i64::try_from(plan.fee_native).map_err(|_| error!(ErrorCode::MathOverflow))?;
+    let insurance_share = fee.safe_mul(exchange.risk.insurance_fee_share_bps as i64)?.safe_div(BPS as i64)?;
+    credit(&mut from, &settlement, -fee)?;
+    credit(&mut to, &settlement, fee.safe_sub(insurance_share)?)?;
+    if soft {
+        from.last_soft_liquidation_ts = now;
+    }
+
+    let after = loaded.totals(&from)?;
+    check_improved(&plan, &after)?;
+    drop(loaded);
+    let liquidator = health::account_margin(&to, &exchange, &exchange_key, health_to, now, CheckMode::REDUCE_ONLY)?;
+    require!(liquidator.meets_initial(), ErrorCode::LiquidatorBelowInitialMargin);
+    from.release_empty_positions();
+    from.release_empty_collaterals();
+    to.release_empty_positions();
+    to.release_empty_collaterals();
+    drop(from);
+    drop(to);
+
+    if moved.is_position {
+        let info = health_from
+            .iter()
+            .find(|i| *i.key == moved.candidate)
+            .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+        require!(info.is_writable, ErrorCode::SeriesNotWritable);
+        let series = AccountLoader::<Series>::try_from(info)?;
+        let mut series = series.load_mut()?;
+        let oi = (series.open_interest_contracts as i64)
+            .safe_add(moved.liquidatee_long_delta)?
+            .safe_add(moved.liquidator_long_delta)?;
+        require!(oi >= 0, ErrorCode::MathOverflow);
+        series.open_interest_contracts = oi as u64;
+    }
+    ctx.accounts.exchange.load_mut()?.insurance_native = exchange.insurance_native.safe_add(insurance_share)?;
+
+    emit_cpi!(LiquidationEvent {
+        liquidatee: ctx.accounts.liquidatee.key(),
+        liquidator_account: ctx.accounts.liquidator_account.key(),
+        caller: ctx.accounts.liquidator.key(),
+        tier: plan.tier,
+        target: moved.candidate,
+        target_is_position: moved.is_position,
+        quantity: moved.quantity,
+        price: moved.price,
+        fee_native: plan.fee_native,
+        insurance_share_native: insurance_share as u64,
+        ratio_before_bps: plan.ratio_before_bps,
+        ratio_after_bps: after.ratio_bps,
+        equity_before_native: plan.equity_before_native,
+        equity_after_native: after.equity_native,
+        mm_before_native: plan.mm_before_native,
+        mm_after_native: after.maintenance_margin_native,
+        capped_by_tier: plan.capped_by_tier,
+    });
+    Ok(())
+}
