@@ -210,12 +210,23 @@ impl TestBench {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<Vec<u8>>, TransactionError> {
+        self.send_capturing_events_with_cu(ixs, signers, DEFAULT_CU_LIMIT)
+            .await
+    }
+
+    /// Like [`Self::send_capturing_events`] with an explicit compute-unit limit.
+    pub async fn send_capturing_events_with_cu(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        cu_limit: u32,
+    ) -> Result<Vec<Vec<u8>>, TransactionError> {
         let blockhash = self
             .ctx
             .get_new_latest_blockhash()
             .await
             .expect("blockhash");
-        let tx = self.build_tx(ixs, signers, DEFAULT_CU_LIMIT, blockhash);
+        let tx = self.build_tx(ixs, signers, cu_limit, blockhash);
         let BanksTransactionResultWithSimulation {
             result,
             simulation_details,

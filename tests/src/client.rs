@@ -63,8 +63,68 @@ pub async fn refresh_instructions(
     for s in series {
         let stored: options_margin::state::Series = bench.load_zc(&s).await;
         if stored.settled == 0 {
-            out.push(crate::ix::refresh_series_risk(&stored.underlying, &s, &oracle_of(&stored.underlying)));
+            out.push(crate::ix::refresh_series_risk(
+                &stored.underlying,
+                &s,
+                &oracle_of(&stored.underlying),
+            ));
         }
     }
     out
+}
+
+/// What a liquidation of `margin` would do right now, planned off-chain by
+/// the program's own planning code over accounts fetched from the chain:
+/// the plan, the liquidated target (series or mint) and whether it is a
+/// position. This is how a bot decides, and predicts the accounts to pass.
+pub async fn plan_liquidation(
+    bench: &TestBench,
+    exchange_key: &Pubkey,
+    margin: &Pubkey,
+    health_metas: &[AccountMeta],
+    max_quantity: u64,
+) -> anchor_lang::Result<(options_margin_risk::planner::LiquidationPlan, Pubkey, bool)> {
+    use options_margin_risk::planner::Candidate;
+    let exchange: Exchange = bench.load_zc(exchange_key).await;
+    let account: MarginAccount = bench.load_zc(margin).await;
+    let now = bench.now().await;
+    let mut owned = Vec::with_capacity(health_metas.len());
+    for meta in health_metas {
+        let acc = bench
+            .get_account(&meta.pubkey)
+            .await
+            .expect("margin-check account exists");
+        let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
+        t.lamports = acc.lamports;
+        owned.push(t);
+    }
+    let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
+    let loaded = health::load_inputs(
+        &account,
+        &exchange,
+        exchange_key,
+        &infos,
+        now,
+        health::CheckMode::REDUCE_ONLY,
+    )?;
+    let plan = options_margin::instructions::plan_call(&loaded, &account, &exchange, max_quantity)?;
+    let (target, is_position) = match plan.candidate {
+        Candidate::Position(i) => (
+            account
+                .active_positions()
+                .nth(i as usize)
+                .expect("position")
+                .series,
+            true,
+        ),
+        Candidate::Collateral(j) => (
+            account
+                .active_collaterals()
+                .nth(j as usize)
+                .expect("collateral")
+                .mint,
+            false,
+        ),
+    };
+    Ok((plan, target, is_position))
 }

@@ -334,3 +334,51 @@ impl ExchangeFixture {
             .unwrap_or(0)
     }
 }
+
+impl ExchangeFixture {
+    /// Margin of a hypothetical state of `margin` (e.g. the account after a
+    /// fill that has not been sent), computed by the program's own
+    /// `health::account_margin` over the chain's current accounts, exactly
+    /// as a margin check at the current clock would compute it.
+    pub async fn simulated_margin(
+        &self,
+        bench: &TestBench,
+        account: &MarginAccount,
+    ) -> anchor_lang::Result<options_margin::health::MarginSummary> {
+        use options_margin::oracle::fixtures::TestAccount;
+        let exchange: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
+        let metas = self.health_accounts_for(bench, account).await;
+        let mut owned = Vec::with_capacity(metas.len());
+        for meta in &metas {
+            let acc = bench
+                .get_account(&meta.pubkey)
+                .await
+                .expect("margin-check account exists");
+            let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
+            t.lamports = acc.lamports;
+            owned.push(t);
+        }
+        let infos: Vec<anchor_lang::prelude::AccountInfo> =
+            owned.iter_mut().map(|t| t.info()).collect();
+        options_margin::health::account_margin(
+            account,
+            &exchange,
+            &self.exchange,
+            &infos,
+            bench.now().await,
+            options_margin::health::CheckMode::REDUCE_ONLY,
+        )
+    }
+
+    /// Margin of `margin`'s current state (see [`crate::client::margin_summary`]).
+    pub async fn margin_of(
+        &self,
+        bench: &TestBench,
+        margin: &Pubkey,
+    ) -> options_margin::health::MarginSummary {
+        let health = self.health_accounts(bench, margin).await;
+        crate::client::margin_summary(bench, &self.exchange, margin, &health)
+            .await
+            .expect("margin summary")
+    }
+}

@@ -385,3 +385,31 @@ pub fn settle_positions(
         &[],
     )
 }
+
+pub fn partial_liquidate(
+    liquidator: &Pubkey,
+    exchange: &Pubkey,
+    liquidatee: &Pubkey,
+    liquidator_account: &Pubkey,
+    args: options_margin::instructions::LiquidateArgs,
+    health_liquidatee: &[AccountMeta],
+    health_liquidator: &[AccountMeta],
+) -> Instruction {
+    let health: Vec<AccountMeta> = health_liquidatee
+        .iter()
+        .chain(health_liquidator)
+        .cloned()
+        .collect();
+    build(
+        options_margin::accounts::PartialLiquidate {
+            liquidator: *liquidator,
+            exchange: *exchange,
+            liquidatee: *liquidatee,
+            liquidator_account: *liquidator_account,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::PartialLiquidate { args },
+        &health,
+    )
+}

@@ -18,6 +18,7 @@ pub mod client;
 pub mod errors;
 pub mod exchange;
 pub mod ix;
+pub mod liquidation;
 pub mod options;
 pub mod pyth;
 pub mod tokens;

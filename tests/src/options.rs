@@ -137,3 +137,47 @@ impl ExchangeFixture {
             .await
     }
 }
+
+impl ExchangeFixture {
+    /// Creates a series, sets its volatility and refreshes its risk vectors.
+    pub async fn ready_series(
+        &self,
+        bench: &mut TestBench,
+        underlying: &Pubkey,
+        terms: SeriesTerms,
+        vol_e6: u32,
+    ) -> Pubkey {
+        let series = self.create_series(bench, underlying, terms).await;
+        self.set_vol(bench, underlying, &series, vol_e6).await;
+        self.refresh(bench, underlying, &series).await;
+        series
+    }
+
+    /// Publishes SOL at `price_e8` (default confidence) stamped with the
+    /// current clock, then refreshes every series in `series`.
+    pub async fn publish_and_refresh(
+        &self,
+        bench: &mut TestBench,
+        underlying: &Pubkey,
+        series: &[Pubkey],
+        price_e8: i64,
+    ) {
+        let now = bench.now().await;
+        self.set_sol_price(bench, price_e8, crate::exchange::SOL_CONF_E8, now);
+        for s in series {
+            self.refresh(bench, underlying, s).await;
+        }
+    }
+
+    /// The accounts of a trade in which `a` buys from `b` (when size > 0).
+    pub fn trade_accounts(&self, a: &User, b: &User, series: &Pubkey) -> ix::TradeAccounts {
+        ix::TradeAccounts {
+            owner_a: a.wallet.pubkey(),
+            owner_b: b.wallet.pubkey(),
+            exchange: self.exchange,
+            account_a: a.margin,
+            account_b: b.margin,
+            series: *series,
+        }
+    }
+}

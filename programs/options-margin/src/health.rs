@@ -233,11 +233,17 @@ impl<'a> LoadedInputs<'a> {
         let mut positions = Vec::with_capacity(self.series.len());
         let mut series = self.series.iter();
         for (i, p) in account.active_positions().enumerate() {
-            let s = series.next().ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            let s = series
+                .next()
+                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
             positions.push(PositionInput {
                 series: s.risk.as_risk(),
                 underlying: self.underlying_of[i],
-                kind: if s.is_call() { OptionKind::Call } else { OptionKind::Put },
+                kind: if s.is_call() {
+                    OptionKind::Call
+                } else {
+                    OptionKind::Put
+                },
                 size_contracts: p.size_contracts,
                 cost_basis_native: p.cost_basis_native,
                 lot_size_contracts: s.lot_size_contracts,
@@ -260,7 +266,10 @@ impl<'a> LoadedInputs<'a> {
                     .iter()
                     .position(|m| *m == c.mint)
                     .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
-                CollateralInput { balance_native: c.balance_native, ..self.collaterals[i] }
+                CollateralInput {
+                    balance_native: c.balance_native,
+                    ..self.collaterals[i]
+                }
             };
             out.push(input);
         }
@@ -278,14 +287,25 @@ impl<'a> LoadedInputs<'a> {
 
     /// The series of the `i`-th position in use (slot order).
     pub fn series_at(&self, i: usize) -> Result<&Series> {
-        self.series.get(i).map(|s| &**s).ok_or(error!(ErrorCode::HealthAccountsMismatch))
+        self.series
+            .get(i)
+            .map(|s| &**s)
+            .ok_or(error!(ErrorCode::HealthAccountsMismatch))
     }
 
     /// Runs `f` on the risk crate's inputs for `account`.
-    pub fn with_inputs<R>(&self, account: &MarginAccount, f: impl FnOnce(&AccountInputs) -> Result<R>) -> Result<R> {
+    pub fn with_inputs<R>(
+        &self,
+        account: &MarginAccount,
+        f: impl FnOnce(&AccountInputs) -> Result<R>,
+    ) -> Result<R> {
         let positions = self.position_inputs(account)?;
         let collaterals = self.collateral_inputs(account)?;
-        f(&AccountInputs { grids: &self.grids, positions: &positions, collaterals: &collaterals })
+        f(&AccountInputs {
+            grids: &self.grids,
+            positions: &positions,
+            collaterals: &collaterals,
+        })
     }
 
     /// Equity, IM, MM and ratio of `account`.
@@ -320,16 +340,24 @@ pub fn load_inputs<'info>(
         collaterals[count] = if balance.mint == exchange.settlement_mint {
             CollateralInput::settlement(balance.balance_native)
         } else {
-            let config = load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
-            collateral_input(&config, take(remaining, &mut cursor)?, balance.balance_native, now_ts)?
+            let config =
+                load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
+            collateral_input(
+                &config,
+                take(remaining, &mut cursor)?,
+                balance.balance_native,
+                now_ts,
+            )?
         };
         count += 1;
     }
 
     let series = load_series(account, exchange_key, remaining, &mut cursor)?;
     // Distinct underlyings in order of first appearance, each with its grid.
-    let mut underlying_keys: Vec<Pubkey> = Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
-    let mut grids: Vec<ScenarioGrid> = Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut underlying_keys: Vec<Pubkey> =
+        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
+    let mut grids: Vec<ScenarioGrid> =
+        Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
     let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
     for (i, s) in series.iter().enumerate() {
         let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
@@ -340,7 +368,10 @@ pub fn load_inputs<'info>(
                 let loader = AccountLoader::<Underlying>::try_from(info)
                     .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
                 let underlying = loader.load()?;
-                require!(underlying.exchange == *exchange_key, ErrorCode::HealthAccountsMismatch);
+                require!(
+                    underlying.exchange == *exchange_key,
+                    ErrorCode::HealthAccountsMismatch
+                );
                 let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
                 for other in series.iter().filter(|o| o.underlying == s.underlying) {
                     check_series_fresh(other, &underlying, &price, exchange, now_ts, mode)?;

@@ -27,13 +27,21 @@ impl Rng {
     }
 }
 
-async fn check_invariants(bench: &TestBench, fx: &ExchangeFixture, users: &[User], series: &[Pubkey]) {
+async fn check_invariants(
+    bench: &TestBench,
+    fx: &ExchangeFixture,
+    users: &[User],
+    series: &[Pubkey],
+) {
     let mut sum = 0i64;
     let mut long = vec![0i64; series.len()];
     let mut short = vec![0i64; series.len()];
     for u in users {
         let account: MarginAccount = bench.load_zc(&u.margin).await;
-        sum += account.collateral_slot(&fx.usdc.mint).map(|s| account.collaterals[s].balance_native).unwrap_or(0);
+        sum += account
+            .collateral_slot(&fx.usdc.mint)
+            .map(|s| account.collaterals[s].balance_native)
+            .unwrap_or(0);
         for (i, s) in series.iter().enumerate() {
             if let Some(slot) = account.position_slot(s) {
                 let size = account.positions[slot].size_contracts;
@@ -42,13 +50,20 @@ async fn check_invariants(bench: &TestBench, fx: &ExchangeFixture, users: &[User
             }
         }
     }
-    assert_eq!(bench.token_balance(&fx.usdc.vault).await as i64, sum, "vault = Σ balances");
+    assert_eq!(
+        bench.token_balance(&fx.usdc.vault).await as i64,
+        sum,
+        "vault = Σ balances"
+    );
     let config: Collateral = bench.load_zc(&fx.usdc.config).await;
     assert_eq!(config.total_balance_native, sum);
     for (i, s) in series.iter().enumerate() {
         let stored: Series = bench.load_zc(s).await;
         assert_eq!(long[i], short[i], "long = short");
-        assert_eq!(stored.open_interest_contracts as i64, long[i], "stored open interest");
+        assert_eq!(
+            stored.open_interest_contracts as i64, long[i],
+            "stored open interest"
+        );
     }
 }
 
@@ -61,8 +76,10 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
     let t0 = bench.now().await;
     let expiry = t0 + 3 * 86_400;
     let series = vec![
-        fx.create_series(&mut bench, &u, sol_terms(true, 155, expiry)).await,
-        fx.create_series(&mut bench, &u, sol_terms(false, 145, expiry)).await,
+        fx.create_series(&mut bench, &u, sol_terms(true, 155, expiry))
+            .await,
+        fx.create_series(&mut bench, &u, sol_terms(false, 145, expiry))
+            .await,
     ];
     for s in &series {
         fx.set_vol(&mut bench, &u, s, 600_000).await;
@@ -71,7 +88,9 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
     let mut users = Vec::new();
     for _ in 0..4 {
         let user = fx.new_user(&mut bench, 100_000_000_000, 0).await;
-        fx.deposit(&mut bench, &user, &fx.usdc.mint, 500_000_000).await.unwrap();
+        fx.deposit(&mut bench, &user, &fx.usdc.mint, 500_000_000)
+            .await
+            .unwrap();
         users.push(user);
     }
     let mut rng = Rng(0x51ab_1e5e_ed00_c0de);
@@ -87,13 +106,19 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
                 let size = 1 + rng.below(5) as i64;
                 let size = if rng.below(2) == 0 { size } else { -size };
                 let premium = (stored.risk.mark_native as u64 * (90 + rng.below(21))) / 100;
-                match fx.trade(&mut bench, &users[i], &users[j], &s, size, premium).await {
+                match fx
+                    .trade(&mut bench, &users[i], &users[j], &s, size, premium)
+                    .await
+                {
                     Ok(_) => trades += 1,
                     Err(e) => {
                         let code = custom_code(&e);
                         let allowed = [ErrorCode::BelowInitialMargin, ErrorCode::RatioWouldFall]
                             .map(|c| anchor_lang::error::ERROR_CODE_OFFSET + c as u32);
-                        assert!(code.is_some_and(|c| allowed.contains(&c)), "step {step}: trade refused with {e:?}");
+                        assert!(
+                            code.is_some_and(|c| allowed.contains(&c)),
+                            "step {step}: trade refused with {e:?}"
+                        );
                         refused += 1;
                     }
                 }
@@ -111,15 +136,23 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
             }
             7 => {
                 let user = &users[rng.below(4) as usize];
-                fx.deposit(&mut bench, user, &fx.usdc.mint, 1 + rng.below(200_000_000)).await.unwrap();
+                fx.deposit(&mut bench, user, &fx.usdc.mint, 1 + rng.below(200_000_000))
+                    .await
+                    .unwrap();
             }
             _ => {
                 let user = &users[rng.below(4) as usize];
                 let amount = 1 + rng.below(300_000_000);
                 if let Err(e) = fx.withdraw(&mut bench, user, &fx.usdc.mint, amount).await {
-                    let allowed = [ErrorCode::BelowInitialMargin, ErrorCode::InsufficientBalance]
-                        .map(|c| anchor_lang::error::ERROR_CODE_OFFSET + c as u32);
-                    assert!(custom_code(&e).is_some_and(|c| allowed.contains(&c)), "step {step}: withdraw refused with {e:?}");
+                    let allowed = [
+                        ErrorCode::BelowInitialMargin,
+                        ErrorCode::InsufficientBalance,
+                    ]
+                    .map(|c| anchor_lang::error::ERROR_CODE_OFFSET + c as u32);
+                    assert!(
+                        custom_code(&e).is_some_and(|c| allowed.contains(&c)),
+                        "step {step}: withdraw refused with {e:?}"
+                    );
                     refused += 1;
                 }
             }
@@ -127,17 +160,26 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
         check_invariants(&bench, &fx, &users, &series).await;
     }
     println!("{STEPS} steps: {trades} trades, {moves} price moves, {refused} refusals");
-    assert!(trades > 10 && moves > 5, "trades {trades}, moves {moves}, refused {refused}");
+    assert!(
+        trades > 10 && moves > 5,
+        "trades {trades}, moves {moves}, refused {refused}"
+    );
 
     // Expiry and settlement of everything.
     bench.set_time(expiry + 3).await;
     fx.set_sol_price(&mut bench, price, SOL_CONF_E8, expiry + 1);
     for s in &series {
-        bench.send(&[ix::settle_series(&u, s, &fx.sol.oracle)], &[]).await.unwrap();
+        bench
+            .send(&[ix::settle_series(&u, s, &fx.sol.oracle)], &[])
+            .await
+            .unwrap();
         for user in &users {
             let account: MarginAccount = bench.load_zc(&user.margin).await;
             if account.position_slot(s).is_some() {
-                bench.send(&[ix::settle_positions(&fx.exchange, &user.margin, s)], &[]).await.unwrap();
+                bench
+                    .send(&[ix::settle_positions(&fx.exchange, &user.margin, s)], &[])
+                    .await
+                    .unwrap();
             }
         }
         check_invariants(&bench, &fx, &users, &series).await;

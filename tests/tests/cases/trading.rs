@@ -14,7 +14,6 @@ const DAY: i64 = 86_400;
 struct Market {
     bench: TestBench,
     fx: ExchangeFixture,
-    underlying: Pubkey,
     put: Pubkey,
     a: User,
     b: User,
@@ -45,7 +44,6 @@ async fn market() -> Market {
     Market {
         bench,
         fx,
-        underlying,
         put,
         a,
         b,

@@ -188,7 +188,11 @@ impl Exchange {
             max_fraction_bps: t.max_fraction_bps,
         };
         options_margin_risk::planner::LiquidationParams {
-            tiers: [tier(&self.risk.tiers[0]), tier(&self.risk.tiers[1]), tier(&self.risk.tiers[2])],
+            tiers: [
+                tier(&self.risk.tiers[0]),
+                tier(&self.risk.tiers[1]),
+                tier(&self.risk.tiers[2]),
+            ],
             target_ratio_bps: self.risk.target_ratio_bps,
             fee_flat_native: self.risk.fee_flat_native,
             fee_rate_bps: self.risk.fee_rate_bps,

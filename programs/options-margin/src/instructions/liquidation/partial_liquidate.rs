@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
-use options_margin_risk::planner::{evaluate_liquidation, plan_liquidation, Candidate, LiquidationPlan, Side};
+use options_margin_risk::planner::{
+    evaluate_liquidation, plan_liquidation, Candidate, LiquidationPlan, Side,
+};
 use options_margin_risk::RiskError;
 
 use crate::constants::{BPS, MARGIN_SEED};
@@ -33,6 +35,7 @@ pub struct PartialLiquidate<'info> {
     #[account(
         mut,
         has_one = exchange,
+        constraint = liquidator_account.key() != liquidatee.key() @ ErrorCode::SelfLiquidation,
         constraint = liquidator_account.load()?.owner == liquidator.key() @ ErrorCode::Unauthorized,
         seeds = [
             MARGIN_SEED,
@@ -72,7 +75,12 @@ fn planner_error(e: RiskError) -> Error {
 
 /// The plan for this call: the planner's, or a smaller one when the
 /// caller's `max_quantity` is below it.
-fn plan_call(loaded: &LoadedInputs, account: &MarginAccount, exchange: &Exchange, max_quantity: u64) -> Result<LiquidationPlan> {
+pub fn plan_call(
+    loaded: &LoadedInputs,
+    account: &MarginAccount,
+    exchange: &Exchange,
+    max_quantity: u64,
+) -> Result<LiquidationPlan> {
     let params = exchange.liquidation_params();
     loaded.with_inputs(account, |inputs| {
         let plan = plan_liquidation(inputs, &params).map_err(planner_error)?;
@@ -122,7 +130,10 @@ fn transfer(
             };
             let before = from.positions[slot].size_contracts;
             let cash = from.positions[slot].apply_fill(delta, price)?;
-            require!(cash == plan.transfer_value_native, ErrorCode::LiquidationPostConditionFailed);
+            require!(
+                cash == plan.transfer_value_native,
+                ErrorCode::LiquidationPostConditionFailed
+            );
             let to_slot = to.position_slot_or_insert(&series)?;
             let to_before = to.positions[to_slot].size_contracts;
             let to_cash = to.positions[to_slot].apply_fill(-delta, price)?;
@@ -134,17 +145,29 @@ fn transfer(
                 quantity: -delta,
                 price: price as u64,
                 liquidatee_long_delta: from.positions[slot].size_contracts.max(0) - before.max(0),
-                liquidator_long_delta: to.positions[to_slot].size_contracts.max(0) - to_before.max(0),
+                liquidator_long_delta: to.positions[to_slot].size_contracts.max(0)
+                    - to_before.max(0),
             }
         }
         Candidate::Collateral(j) => {
-            let mint = from.active_collaterals().nth(j as usize).ok_or(error!(ErrorCode::HealthAccountsMismatch))?.mint;
+            let mint = from
+                .active_collaterals()
+                .nth(j as usize)
+                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?
+                .mint;
             credit(from, &mint, -q)?;
             credit(to, &mint, q)?;
             credit(from, settlement_mint, plan.transfer_value_native)?;
             credit(to, settlement_mint, -plan.transfer_value_native)?;
             let price = loaded.collateral_price_low_e12(&mint)?;
-            Moved { candidate: mint, is_position: false, quantity: q, price, liquidatee_long_delta: 0, liquidator_long_delta: 0 }
+            Moved {
+                candidate: mint,
+                is_position: false,
+                quantity: q,
+                price,
+                liquidatee_long_delta: 0,
+                liquidator_long_delta: 0,
+            }
         }
     };
     Ok(moved)
@@ -172,13 +195,20 @@ fn credit(account: &mut MarginAccount, mint: &Pubkey, amount: i64) -> Result<()>
 /// For a solvent account: MM does not rise, and the ratio and equity − MM
 /// strictly improve (exact, by cross-multiplication).
 fn check_improved(before: &LiquidationPlan, after: &MarginSummary) -> Result<()> {
-    let ok = after.equity_native == before.equity_after_native && after.maintenance_margin_native == before.mm_after_native;
+    let ok = after.equity_native == before.equity_after_native
+        && after.maintenance_margin_native == before.mm_after_native;
     require!(ok, ErrorCode::LiquidationPostConditionFailed);
     if before.equity_before_native <= 0 {
         return Ok(());
     }
-    let (e0, m0) = (before.equity_before_native as i128, before.mm_before_native as i128);
-    let (e1, m1) = (after.equity_native as i128, after.maintenance_margin_native as i128);
+    let (e0, m0) = (
+        before.equity_before_native as i128,
+        before.mm_before_native as i128,
+    );
+    let (e1, m1) = (
+        after.equity_native as i128,
+        after.maintenance_margin_native as i128,
+    );
     let improved = m1 <= m0 && e1 - m1 > e0 - m0 && e1 * m0 > e0 * m1;
     require!(improved, ErrorCode::LiquidationPostConditionFailed);
     Ok(())
@@ -188,32 +218,55 @@ fn check_improved(before: &LiquidationPlan, after: &MarginSummary) -> Result<()>
 /// `options_margin_risk::planner` for the tier, ranking, amount and fee
 /// rules; this handler validates the accounts, applies the plan, pays the
 /// fee (less the insurance share) to the caller's account, and re-checks.
-pub fn partial_liquidate<'info>(ctx: Context<'info, PartialLiquidate<'info>>, args: LiquidateArgs) -> Result<()> {
+pub fn partial_liquidate<'info>(
+    ctx: Context<'info, PartialLiquidate<'info>>,
+    args: LiquidateArgs,
+) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let exchange_key = ctx.accounts.exchange.key();
     let exchange = *ctx.accounts.exchange.load()?;
     exchange.require_not_paused(PAUSE_LIQUIDATIONS)?;
     let split = args.health_accounts_liquidatee as usize;
-    require!(split <= ctx.remaining_accounts.len(), ErrorCode::HealthAccountsMismatch);
+    require!(
+        split <= ctx.remaining_accounts.len(),
+        ErrorCode::HealthAccountsMismatch
+    );
     let (health_from, health_to) = ctx.remaining_accounts.split_at(split);
 
     let mut from = ctx.accounts.liquidatee.load_mut()?;
     let mut to = ctx.accounts.liquidator_account.load_mut()?;
     require!(from.owner != to.owner, ErrorCode::SelfLiquidation);
 
-    let loaded = health::load_inputs(&from, &exchange, &exchange_key, health_from, now, CheckMode::REDUCE_ONLY)?;
+    let loaded = health::load_inputs(
+        &from,
+        &exchange,
+        &exchange_key,
+        health_from,
+        now,
+        CheckMode::REDUCE_ONLY,
+    )?;
     let plan = plan_call(&loaded, &from, &exchange, args.max_quantity)?;
     let soft = plan.tier < 3;
     if soft {
-        let open_at = from.last_soft_liquidation_ts.safe_add(exchange.risk.grace_period_secs as i64)?;
-        require!(from.last_soft_liquidation_ts == 0 || now >= open_at, ErrorCode::GracePeriodActive);
+        let open_at = from
+            .last_soft_liquidation_ts
+            .safe_add(exchange.risk.grace_period_secs as i64)?;
+        require!(
+            from.last_soft_liquidation_ts == 0 || now >= open_at,
+            ErrorCode::GracePeriodActive
+        );
     }
-    require!(plan.fee_native >= args.min_fee_native, ErrorCode::FeeBelowMinimum);
+    require!(
+        plan.fee_native >= args.min_fee_native,
+        ErrorCode::FeeBelowMinimum
+    );
 
     let settlement = exchange.settlement_mint;
     let moved = transfer(&plan, &loaded, &mut from, &mut to, &settlement)?;
     let fee = i64::try_from(plan.fee_native).map_err(|_| error!(ErrorCode::MathOverflow))?;
-    let insurance_share = fee.safe_mul(exchange.risk.insurance_fee_share_bps as i64)?.safe_div(BPS as i64)?;
+    let insurance_share = fee
+        .safe_mul(exchange.risk.insurance_fee_share_bps as i64)?
+        .safe_div(BPS as i64)?;
     credit(&mut from, &settlement, -fee)?;
     credit(&mut to, &settlement, fee.safe_sub(insurance_share)?)?;
     if soft {
@@ -223,8 +276,18 @@ pub fn partial_liquidate<'info>(ctx: Context<'info, PartialLiquidate<'info>>, ar
     let after = loaded.totals(&from)?;
     check_improved(&plan, &after)?;
     drop(loaded);
-    let liquidator = health::account_margin(&to, &exchange, &exchange_key, health_to, now, CheckMode::REDUCE_ONLY)?;
-    require!(liquidator.meets_initial(), ErrorCode::LiquidatorBelowInitialMargin);
+    let liquidator = health::account_margin(
+        &to,
+        &exchange,
+        &exchange_key,
+        health_to,
+        now,
+        CheckMode::REDUCE_ONLY,
+    )?;
+    require!(
+        liquidator.meets_initial(),
+        ErrorCode::LiquidatorBelowInitialMargin
+    );
     from.release_empty_positions();
     from.release_empty_collaterals();
     to.release_empty_positions();
@@ -246,7 +309,8 @@ pub fn partial_liquidate<'info>(ctx: Context<'info, PartialLiquidate<'info>>, ar
         require!(oi >= 0, ErrorCode::MathOverflow);
         series.open_interest_contracts = oi as u64;
     }
-    ctx.accounts.exchange.load_mut()?.insurance_native = exchange.insurance_native.safe_add(insurance_share)?;
+    ctx.accounts.exchange.load_mut()?.insurance_native =
+        exchange.insurance_native.safe_add(insurance_share)?;
 
     emit_cpi!(LiquidationEvent {
         liquidatee: ctx.accounts.liquidatee.key(),

@@ -1,0 +1,105 @@
+//! Liquidation calls as a bot builds them: plan off-chain with the
+//! program's own code, then pass the accounts the plan needs.
+
+use anchor_lang::prelude::{AccountMeta, Pubkey};
+use options_margin::instructions::LiquidateArgs;
+use options_margin::state::MarginAccount;
+use solana_instruction::Instruction;
+use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
+
+use crate::bench::TestBench;
+use crate::client;
+use crate::exchange::{ExchangeFixture, User};
+use crate::ix;
+
+/// Compute-unit limit of a liquidation transaction: the planner alone is
+/// estimated at ~240k CU for a 32-position account (see the README).
+pub const LIQUIDATION_CU_LIMIT: u32 = 1_000_000;
+
+impl ExchangeFixture {
+    /// The liquidated account's margin-check accounts (its current state),
+    /// with every series writable so the program can update open interest.
+    pub async fn liquidatee_health(&self, bench: &TestBench, margin: &Pubkey) -> Vec<AccountMeta> {
+        let account: MarginAccount = bench.load_zc(margin).await;
+        let series: Vec<Pubkey> = account.active_positions().map(|p| p.series).collect();
+        let mut metas = self.health_accounts_for(bench, &account).await;
+        for m in metas.iter_mut() {
+            if series.contains(&m.pubkey) {
+                m.is_writable = true;
+            }
+        }
+        metas
+    }
+
+    /// A `partial_liquidate` of `liquidatee` into `caller`'s margin account.
+    /// The liquidator's accounts describe its state after receiving the
+    /// target the off-chain plan predicts (its current state when the plan
+    /// fails, so the program's own refusal can be observed).
+    pub async fn liquidation_ix(
+        &self,
+        bench: &TestBench,
+        caller: &User,
+        liquidatee: &Pubkey,
+        max_quantity: u64,
+        min_fee_native: u64,
+    ) -> Instruction {
+        let health_from = self.liquidatee_health(bench, liquidatee).await;
+        let mut receiver: MarginAccount = bench.load_zc(&caller.margin).await;
+        if let Ok((_, target, is_position)) = client::plan_liquidation(
+            bench,
+            &self.exchange,
+            liquidatee,
+            &health_from,
+            max_quantity,
+        )
+        .await
+        {
+            if is_position {
+                if receiver.position_slot(&target).is_none() {
+                    if let Some(free) = receiver
+                        .positions
+                        .iter()
+                        .position(|p| p.series == Pubkey::default())
+                    {
+                        receiver.positions[free].series = target;
+                    }
+                }
+            } else if receiver.collateral_slot(&target).is_none() {
+                let _ = receiver.collateral_slot_or_insert(&target);
+            }
+        }
+        let health_to = self.health_accounts_for(bench, &receiver).await;
+        let args = LiquidateArgs {
+            max_quantity,
+            min_fee_native,
+            health_accounts_liquidatee: health_from.len() as u8,
+        };
+        ix::partial_liquidate(
+            &caller.wallet.pubkey(),
+            &self.exchange,
+            liquidatee,
+            &caller.margin,
+            args,
+            &health_from,
+            &health_to,
+        )
+    }
+
+    /// Sends a liquidation and returns its events.
+    pub async fn liquidate(
+        &self,
+        bench: &mut TestBench,
+        caller: &User,
+        liquidatee: &Pubkey,
+        max_quantity: u64,
+        min_fee_native: u64,
+    ) -> Result<Vec<Vec<u8>>, TransactionError> {
+        let ix = self
+            .liquidation_ix(bench, caller, liquidatee, max_quantity, min_fee_native)
+            .await;
+        bench
+            .send_capturing_events_with_cu(&[ix], &[&caller.wallet], LIQUIDATION_CU_LIMIT)
+            .await
+    }
+}
