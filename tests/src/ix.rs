@@ -413,3 +413,41 @@ pub fn partial_liquidate(
         &health,
     )
 }
+
+pub fn deposit_insurance(
+    depositor: &Pubkey,
+    exchange: &Pubkey,
+    mint: &Pubkey,
+    depositor_token: &Pubkey,
+    amount_native: u64,
+) -> Instruction {
+    build(
+        options_margin::accounts::DepositInsurance {
+            depositor: *depositor,
+            exchange: *exchange,
+            collateral: pda::collateral(exchange, mint).0,
+            mint: *mint,
+            vault: pda::vault(exchange, mint).0,
+            depositor_token: *depositor_token,
+            token_program: spl_token::ID,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::DepositInsurance { amount_native },
+        &[],
+    )
+}
+
+pub fn resolve_bankruptcy(exchange: &Pubkey, margin_account: &Pubkey, settlement_mint: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::ResolveBankruptcy {
+            exchange: *exchange,
+            margin_account: *margin_account,
+            settlement_collateral: pda::collateral(exchange, settlement_mint).0,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::ResolveBankruptcy {},
+        &[],
+    )
+}

@@ -138,4 +138,8 @@ pub enum ErrorCode {
     LiquidationPostConditionFailed,
     #[msg("The liquidated series must be passed writable among the margin-check accounts")]
     SeriesNotWritable,
+    #[msg("The account is not bankrupt: it holds positions or volatile collateral, or its equity is not negative")]
+    NotBankrupt,
+    #[msg("This collateral is not the settlement collateral")]
+    NotSettlementCollateral,
 }

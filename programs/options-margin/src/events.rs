@@ -20,8 +20,11 @@ pub struct WithdrawEvent {
     pub margin_account: Pubkey,
     pub owner: Pubkey,
     pub mint: Pubkey,
-    /// unit: token native.
+    /// unit: token native. Debited from the account.
     pub amount_native: u64,
+    /// unit: token native. Paid out: less than `amount_native` only while a
+    /// socialised loss is being borne (see `bankruptcy`).
+    pub paid_native: u64,
     /// unit: token native. Account balance after the withdrawal.
     pub balance_after_native: i64,
     /// unit: quote native. Equity after the withdrawal.
@@ -148,4 +151,26 @@ pub struct LiquidationEvent {
     pub mm_after_native: i64,
     /// The tier's fraction limited the quantity below what the target needed.
     pub capped_by_tier: bool,
+}
+
+#[event]
+pub struct BankruptcyEvent {
+    pub margin_account: Pubkey,
+    /// unit: quote native. Negative balance written off.
+    pub deficit_native: u64,
+    /// unit: quote native. Covered by the insurance fund.
+    pub insurance_covered_native: u64,
+    /// unit: quote native. Socialised (borne pro rata by settlement withdrawals).
+    pub socialized_native: u64,
+}
+
+#[event]
+pub struct InsuranceDepositEvent {
+    pub depositor: Pubkey,
+    /// unit: quote native.
+    pub amount_native: u64,
+    /// unit: quote native. Part of the deposit that repaid socialised loss.
+    pub socialized_loss_repaid_native: u64,
+    /// unit: quote native.
+    pub insurance_after_native: i64,
 }

@@ -129,6 +129,17 @@ pub mod options_margin {
         instructions::partial_liquidate(ctx, args)
     }
 
+    /// Permissionless: covers a bankrupt account's deficit from insurance,
+    /// socialising any remainder.
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        instructions::resolve_bankruptcy(ctx)
+    }
+
+    /// Adds settlement tokens to the insurance fund (repaying socialised loss first).
+    pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> Result<()> {
+        instructions::deposit_insurance(ctx, amount_native)
+    }
+
     // ---- margin accounts ----
 
     /// Creates the owner's margin account number `account_index`.

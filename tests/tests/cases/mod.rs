@@ -1,6 +1,7 @@
 mod accounts;
 mod admin;
 mod amounts;
+mod bankruptcy;
 mod conservation;
 mod conservation_options;
 mod layout;

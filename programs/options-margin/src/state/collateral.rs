@@ -39,7 +39,12 @@ pub struct Collateral {
     /// Canonical bump of the vault PDA.
     pub vault_bump: u8,
     pub _padding: [u8; 7],
-    pub reserved: [u8; 128],
+    /// unit: token native (settlement only). Deficit of bankrupt accounts
+    /// that insurance did not cover: the vault holds
+    /// `total_balance_native − socialized_loss_native`. Withdrawals bear it
+    /// pro rata (see `withdraw`); insurance deposits repay it first.
+    pub socialized_loss_native: i64,
+    pub reserved: [u8; 120],
 }
 
 const _: () = assert!(core::mem::size_of::<Collateral>() == 96 + 48 + 24 + 16 + 128);

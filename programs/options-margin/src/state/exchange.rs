@@ -165,15 +165,14 @@ pub struct Exchange {
     pub underlying_count: u8,
     pub _padding: [u8; 3],
     /// unit: quote native. The insurance fund, held in the settlement vault
-    /// beside the account balances (vault = Σ balances + insurance).
+    /// beside the account balances (the settlement collateral's total is
+    /// Σ balances + insurance). Funded by a share of every liquidation fee
+    /// and by `deposit_insurance`; spent by `resolve_bankruptcy`.
     pub insurance_native: i64,
-    /// unit: quote native. Deficits of bankrupt accounts that the insurance
-    /// fund could not cover, written off against the settlement vault.
-    pub socialized_loss_native: i64,
-    pub reserved: [u8; 496],
+    pub reserved: [u8; 504],
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 64 + 8 + 16 + 496);
+const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 64 + 8 + 8 + 504);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {

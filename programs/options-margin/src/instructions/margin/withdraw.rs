@@ -53,9 +53,11 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
 
     let mint = ctx.accounts.mint.key();
     let now = Clock::get()?.unix_timestamp;
-    let (balance_after, margin) = {
+    let vault_tokens = ctx.accounts.vault.amount;
+    let (balance_after, margin, paid_native) = {
         let mut collateral = ctx.accounts.collateral.load_mut()?;
         collateral.total_balance_native = collateral.total_balance_native.safe_sub(amount)?;
+        let paid_native = bear_socialized_loss(&mut collateral, amount_native, vault_tokens)?;
         drop(collateral);
 
         let mut account = ctx.accounts.margin_account.load_mut()?;
@@ -77,7 +79,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
             health::CheckMode::RISK_INCREASING,
         )?;
         require!(margin.meets_initial(), ErrorCode::BelowInitialMargin);
-        (balance_after, margin)
+        (balance_after, margin, paid_native)
     };
 
     let seeds: &[&[u8]] = &[
@@ -96,7 +98,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
             },
             &[seeds],
         ),
-        amount_native,
+        paid_native,
         ctx.accounts.mint.decimals,
     )?;
 
@@ -105,9 +107,27 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
         owner: ctx.accounts.owner.key(),
         mint,
         amount_native,
+        paid_native,
         balance_after_native: balance_after,
         equity_after_native: margin.equity_native,
         initial_margin_after_native: margin.initial_margin_native,
     });
     Ok(())
+}
+
+/// unit: token native. What a withdrawal of `amount_native` pays out. While
+/// the settlement collateral carries a socialised loss L, the vault holds
+/// V = total − L: a withdrawal pays `⌊amount · V / (V + L)⌋` and the unpaid
+/// part retires the same share of L, so every unit of claim bears the loss
+/// pro rata whenever it is withdrawn. Zero loss: the full amount.
+fn bear_socialized_loss(collateral: &mut Collateral, amount_native: u64, vault_tokens: u64) -> Result<u64> {
+    let loss = collateral.socialized_loss_native;
+    if loss <= 0 {
+        return Ok(amount_native);
+    }
+    let v = vault_tokens as i128;
+    let paid = (amount_native as i128).safe_mul(v)?.safe_div(v.safe_add(loss as i128)?)?;
+    let borne = amount_native as i128 - paid;
+    collateral.socialized_loss_native = (loss as i128 - borne) as i64;
+    Ok(paid as u64)
 }

@@ -1,0 +1,130 @@
+//! The insurance fund and bankruptcy.
+//!
+//! Accounting of the settlement collateral, kept exact by every instruction:
+//! `vault tokens + socialized_loss = total_balance = Σ balances + insurance`.
+//!
+//! Socialisation rule (deterministic): a deficit the insurance fund cannot
+//! cover becomes `Collateral::socialized_loss_native`. While it is positive,
+//! every settlement withdrawal of `a` pays out `⌊a · V / (V + L)⌋` (V: vault
+//! tokens, L: the loss) and the unpaid part reduces L, so each unit of claim
+//! withdrawn bears the same share of the loss, whoever withdraws first.
+//! Insurance deposits repay L before they grow the fund.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
+
+use crate::error::ErrorCode;
+use crate::events::{BankruptcyEvent, InsuranceDepositEvent};
+use crate::math::SafeMath;
+use crate::state::{Collateral, Exchange, MarginAccount};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct DepositInsurance<'info> {
+    pub depositor: Signer<'info>,
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut, has_one = exchange, has_one = mint, has_one = vault)]
+    pub collateral: AccountLoader<'info, Collateral>,
+    pub mint: Account<'info, Mint>,
+    #[account(mut)]
+    pub vault: Account<'info, TokenAccount>,
+    #[account(mut, token::mint = mint, token::authority = depositor)]
+    pub depositor_token: Account<'info, TokenAccount>,
+    pub token_program: Program<'info, Token>,
+}
+
+/// Anyone may add settlement tokens to the insurance fund. They repay any
+/// socialised loss first.
+pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> Result<()> {
+    require!(amount_native > 0, ErrorCode::ZeroAmount);
+    let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
+    let (repaid, insurance_after) = {
+        let mut exchange = ctx.accounts.exchange.load_mut()?;
+        let mut collateral = ctx.accounts.collateral.load_mut()?;
+        require!(collateral.is_settlement(), ErrorCode::NotSettlementCollateral);
+        let repaid = amount.min(collateral.socialized_loss_native);
+        collateral.socialized_loss_native = collateral.socialized_loss_native.safe_sub(repaid)?;
+        let added = amount.safe_sub(repaid)?;
+        collateral.total_balance_native = collateral.total_balance_native.safe_add(added)?;
+        exchange.insurance_native = exchange.insurance_native.safe_add(added)?;
+        (repaid, exchange.insurance_native)
+    };
+    token::transfer_checked(
+        CpiContext::new(
+            ctx.accounts.token_program.key(),
+            TransferChecked {
+                from: ctx.accounts.depositor_token.to_account_info(),
+                mint: ctx.accounts.mint.to_account_info(),
+                to: ctx.accounts.vault.to_account_info(),
+                authority: ctx.accounts.depositor.to_account_info(),
+            },
+        ),
+        amount_native,
+        ctx.accounts.mint.decimals,
+    )?;
+    emit_cpi!(InsuranceDepositEvent {
+        depositor: ctx.accounts.depositor.key(),
+        amount_native,
+        socialized_loss_repaid_native: repaid as u64,
+        insurance_after_native: insurance_after,
+    });
+    Ok(())
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ResolveBankruptcy<'info> {
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    #[account(mut, has_one = exchange)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The settlement collateral config.
+    #[account(mut, has_one = exchange)]
+    pub settlement_collateral: AccountLoader<'info, Collateral>,
+}
+
+/// Permissionless. An account with no positions, no volatile collateral and
+/// a negative settlement balance is bankrupt: the insurance fund covers the
+/// deficit as far as it can, the rest is socialised (module docs), and the
+/// account is left at zero. A bankrupt account pays no liquidation fee
+/// (the planner's fee is capped at equity), so nothing else is owed.
+pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    let mut collateral = ctx.accounts.settlement_collateral.load_mut()?;
+    require!(
+        collateral.is_settlement() && collateral.mint == exchange.settlement_mint,
+        ErrorCode::NotSettlementCollateral
+    );
+    let mut account = ctx.accounts.margin_account.load_mut()?;
+    let settlement = exchange.settlement_mint;
+    let only_settlement = account.active_collaterals().all(|c| c.mint == settlement);
+    let balance = account
+        .collateral_slot(&settlement)
+        .map(|s| account.collaterals[s].balance_native)
+        .unwrap_or(0);
+    require!(
+        account.active_positions().count() == 0 && only_settlement && balance < 0,
+        ErrorCode::NotBankrupt
+    );
+    let deficit = balance.checked_neg().ok_or(error!(ErrorCode::MathOverflow))?;
+    let covered = deficit.min(exchange.insurance_native.max(0));
+    let socialized = deficit.safe_sub(covered)?;
+    exchange.insurance_native = exchange.insurance_native.safe_sub(covered)?;
+    collateral.total_balance_native = collateral.total_balance_native.safe_add(socialized)?;
+    collateral.socialized_loss_native = collateral.socialized_loss_native.safe_add(socialized)?;
+    if let Some(slot) = account.collateral_slot(&settlement) {
+        account.collaterals[slot].balance_native = 0;
+    }
+    account.release_empty_collaterals();
+    drop(account);
+    drop(collateral);
+    drop(exchange);
+    emit_cpi!(BankruptcyEvent {
+        margin_account: ctx.accounts.margin_account.key(),
+        deficit_native: deficit as u64,
+        insurance_covered_native: covered as u64,
+        socialized_native: socialized as u64,
+    });
+    Ok(())
+}
