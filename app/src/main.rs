@@ -10,9 +10,11 @@
 //!   with its margin, computed off-chain by the same code the program runs
 //!   and checked against what the program reported on-chain.
 
-use options_margin::events::WithdrawEvent;
-use options_margin::state::{Collateral, Exchange, MarginAccount};
+use options_margin::events::{LiquidationEvent, TradeEvent, WithdrawEvent};
+use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
 use options_margin_tests::bench::{find_event, program_test, sbf_binary_available};
+use options_margin_tests::exchange::SOL_CONF_E8;
+use options_margin_tests::options::sol_terms;
 use options_margin_tests::{client, ix, ExchangeFixture, TestBench};
 use solana_signer::Signer;
 
@@ -127,6 +129,90 @@ async fn demo() -> Result<(), String> {
         "  on-chain    equity {} / IM {} reported by the program: identical",
         usd(on_chain.equity_after_native),
         usd(on_chain.initial_margin_after_native)
+    );
+    options_and_liquidation(&mut bench, &fx).await
+}
+
+/// Lists a SOL put, lets a trader write it, crashes SOL and liquidates the
+/// writer partially, printing each step.
+async fn options_and_liquidation(
+    bench: &mut TestBench,
+    fx: &ExchangeFixture,
+) -> Result<(), String> {
+    let underlying = fx.add_sol_underlying(bench).await;
+    let now = bench.now().await;
+    let put = fx
+        .create_series(bench, &underlying, sol_terms(false, 140, now + 30 * 86_400))
+        .await;
+    fx.set_vol(bench, &underlying, &put, 750_000).await;
+    fx.refresh(bench, &underlying, &put).await;
+    let series: Series = bench.load_zc(&put).await;
+    println!(
+        "\nseries       SOL 140 put, 30 days, vol 75%: mark {}, delta {} per contract (e9 {})",
+        usd(series.risk.mark_native),
+        units(series.risk.delta_e9, 9),
+        series.risk.delta_e9
+    );
+
+    let writer = fx.new_user(bench, 10_000_000_000, 0).await;
+    let buyer = fx.new_user(bench, 100_000_000_000, 0).await;
+    let keeper = fx.new_user(bench, 1_000_000_000_000, 0).await;
+    for (u, amount) in [
+        (&writer, 500_000_000u64),
+        (&buyer, 50_000_000_000),
+        (&keeper, 500_000_000_000),
+    ] {
+        fx.deposit(bench, u, &fx.usdc.mint, amount)
+            .await
+            .map_err(|e| format!("deposit: {e:?}"))?;
+    }
+    let events = fx
+        .trade(
+            bench,
+            &buyer,
+            &writer,
+            &put,
+            20,
+            series.risk.mark_native as u64,
+        )
+        .await
+        .map_err(|e| format!("trade: {e:?}"))?;
+    let trade: TradeEvent = find_event(&events).ok_or("no trade event")?;
+    println!(
+        "trade        writer sells 20 puts at the mark: equity {}, IM {}",
+        usd(trade.equity_b_after_native),
+        usd(trade.initial_margin_b_after_native)
+    );
+
+    bench.advance_time(1).await;
+    let t = bench.now().await;
+    fx.set_sol_price(bench, 13_350_000_000, SOL_CONF_E8, t);
+    fx.refresh(bench, &underlying, &put).await;
+    let health = fx.health_accounts(bench, &writer.margin).await;
+    let m = client::margin_summary(bench, &fx.exchange, &writer.margin, &health)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    println!(
+        "SOL -> $133.50 writer equity {}, MM {}, ratio {} bps",
+        usd(m.equity_native),
+        usd(m.maintenance_margin_native),
+        m.ratio_bps
+    );
+
+    let events = fx
+        .liquidate(bench, &keeper, &writer.margin, u64::MAX, 0)
+        .await
+        .map_err(|e| format!("liquidate: {e:?}"))?;
+    let ev: LiquidationEvent = find_event(&events).ok_or("no liquidation event")?;
+    println!(
+        "liquidation  tier {}: the keeper took {} contracts at {} each, fee {} ({} to insurance); ratio {} -> {} bps",
+        ev.tier,
+        -ev.quantity,
+        usd(ev.price as i64),
+        usd(ev.fee_native as i64),
+        usd(ev.insurance_share_native as i64),
+        ev.ratio_before_bps,
+        ev.ratio_after_bps
     );
     Ok(())
 }

@@ -30,26 +30,58 @@ async fn crash(insurance: u64) -> Crash {
     let fx = ExchangeFixture::setup(&mut bench).await;
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
-    let put = fx.create_series(&mut bench, &u, sol_terms(false, 140, now + 30 * DAY)).await;
+    let put = fx
+        .create_series(&mut bench, &u, sol_terms(false, 140, now + 30 * DAY))
+        .await;
     fx.set_vol(&mut bench, &u, &put, 750_000).await;
     fx.refresh(&mut bench, &u, &put).await;
     let writer = fx.new_user(&mut bench, 1_000 * USD, 0).await;
     let keeper = fx.new_user(&mut bench, 1_000_000 * USD, 0).await;
     let saver = fx.new_user(&mut bench, 10_000 * USD, 0).await;
-    fx.deposit(&mut bench, &writer, &fx.usdc.mint, 500 * USD).await.unwrap();
-    fx.deposit(&mut bench, &keeper, &fx.usdc.mint, 500_000 * USD).await.unwrap();
-    fx.deposit(&mut bench, &saver, &fx.usdc.mint, 10_000 * USD).await.unwrap();
+    fx.deposit(&mut bench, &writer, &fx.usdc.mint, 500 * USD)
+        .await
+        .unwrap();
+    fx.deposit(&mut bench, &keeper, &fx.usdc.mint, 500_000 * USD)
+        .await
+        .unwrap();
+    fx.deposit(&mut bench, &saver, &fx.usdc.mint, 10_000 * USD)
+        .await
+        .unwrap();
     if insurance > 0 {
-        let ix = ix::deposit_insurance(&keeper.wallet.pubkey(), &fx.exchange, &fx.usdc.mint, &keeper.usdc_token, insurance);
-        bench.send(&[ix], &[&keeper.wallet]).await.expect("insurance deposit");
+        let ix = ix::deposit_insurance(
+            &keeper.wallet.pubkey(),
+            &fx.exchange,
+            &fx.usdc.mint,
+            &keeper.usdc_token,
+            insurance,
+        );
+        bench
+            .send(&[ix], &[&keeper.wallet])
+            .await
+            .expect("insurance deposit");
     }
     let s: Series = bench.load_zc(&put).await;
-    fx.trade(&mut bench, &keeper, &writer, &put, 20, s.risk.mark_native as u64).await.expect("write");
+    fx.trade(
+        &mut bench,
+        &keeper,
+        &writer,
+        &put,
+        20,
+        s.risk.mark_native as u64,
+    )
+    .await
+    .expect("write");
     bench.advance_time(1).await;
     let t = bench.now().await;
     fx.set_sol_price(&mut bench, 8_000_000_000, SOL_CONF_E8, t);
     fx.refresh(&mut bench, &u, &put).await;
-    Crash { bench, fx, writer, keeper, saver }
+    Crash {
+        bench,
+        fx,
+        writer,
+        keeper,
+        saver,
+    }
 }
 
 async fn settlement_books(c: &Crash) -> (i64, i64, i64, i64) {
@@ -60,9 +92,22 @@ async fn settlement_books(c: &Crash) -> (i64, i64, i64, i64) {
         sum += c.fx.balance(&c.bench, &u.margin, &c.fx.usdc.mint).await;
     }
     let vault = c.bench.token_balance(&c.fx.usdc.vault).await as i64;
-    assert_eq!(vault + config.socialized_loss_native, config.total_balance_native, "vault + loss = total");
-    assert_eq!(config.total_balance_native, sum + exchange.insurance_native, "total = Σ balances + insurance");
-    (vault, sum, exchange.insurance_native, config.socialized_loss_native)
+    assert_eq!(
+        vault + config.socialized_loss_native,
+        config.total_balance_native,
+        "vault + loss = total"
+    );
+    assert_eq!(
+        config.total_balance_native,
+        sum + exchange.insurance_native,
+        "total = Σ balances + insurance"
+    );
+    (
+        vault,
+        sum,
+        exchange.insurance_native,
+        config.socialized_loss_native,
+    )
 }
 
 /// Closes the writer out completely; every call pays no fee.
@@ -72,12 +117,20 @@ async fn close_out(c: &mut Crash) -> i64 {
         if account.active_positions().count() == 0 {
             break;
         }
-        let events = c.fx.liquidate(&mut c.bench, &c.keeper, &c.writer.margin, u64::MAX, 0).await.expect("closeout");
+        let events =
+            c.fx.liquidate(&mut c.bench, &c.keeper, &c.writer.margin, u64::MAX, 0)
+                .await
+                .expect("closeout");
         let ev: LiquidationEvent = find_event(&events).unwrap();
-        assert_eq!((ev.tier, ev.fee_native), (3, 0), "a bankrupt account pays no fee");
+        assert_eq!(
+            (ev.tier, ev.fee_native),
+            (3, 0),
+            "a bankrupt account pays no fee"
+        );
         assert!(ev.equity_before_native < 0);
     }
-    c.fx.balance(&c.bench, &c.writer.margin, &c.fx.usdc.mint).await
+    c.fx.balance(&c.bench, &c.writer.margin, &c.fx.usdc.mint)
+        .await
 }
 
 #[tokio::test]
@@ -88,19 +141,43 @@ async fn a_deficit_covered_by_the_insurance_fund() {
     settlement_books(&c).await;
     let events = c
         .bench
-        .send_capturing_events(&[ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint)], &[])
+        .send_capturing_events(
+            &[ix::resolve_bankruptcy(
+                &c.fx.exchange,
+                &c.writer.margin,
+                &c.fx.usdc.mint,
+            )],
+            &[],
+        )
         .await
         .expect("resolve");
     let ev: BankruptcyEvent = find_event(&events).unwrap();
     assert_eq!(ev.deficit_native as i64, -balance);
-    assert_eq!((ev.insurance_covered_native, ev.socialized_native), (ev.deficit_native, 0));
+    assert_eq!(
+        (ev.insurance_covered_native, ev.socialized_native),
+        (ev.deficit_native, 0)
+    );
     let (_, _, insurance, loss) = settlement_books(&c).await;
     assert_eq!((insurance, loss), (5_000 * USD as i64 + balance, 0));
-    assert_eq!(c.fx.balance(&c.bench, &c.writer.margin, &c.fx.usdc.mint).await, 0);
+    assert_eq!(
+        c.fx.balance(&c.bench, &c.writer.margin, &c.fx.usdc.mint)
+            .await,
+        0
+    );
     // Resolving twice: nothing left to resolve.
     let keys = [c.writer.margin, c.fx.exchange, c.fx.usdc.config];
     let before = c.bench.snapshot(&keys).await;
-    let r = c.bench.send(&[ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint)], &[]).await;
+    let r = c
+        .bench
+        .send(
+            &[ix::resolve_bankruptcy(
+                &c.fx.exchange,
+                &c.writer.margin,
+                &c.fx.usdc.mint,
+            )],
+            &[],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::NotBankrupt);
     assert_unchanged(&c.bench, &keys, &before).await;
 }
@@ -111,7 +188,17 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     // Still holding positions: not bankrupt yet.
     let keys = [c.writer.margin, c.fx.exchange, c.fx.usdc.config];
     let before = c.bench.snapshot(&keys).await;
-    let r = c.bench.send(&[ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint)], &[]).await;
+    let r = c
+        .bench
+        .send(
+            &[ix::resolve_bankruptcy(
+                &c.fx.exchange,
+                &c.writer.margin,
+                &c.fx.usdc.mint,
+            )],
+            &[],
+        )
+        .await;
     assert_error_code!(r, ErrorCode::NotBankrupt);
     assert_unchanged(&c.bench, &keys, &before).await;
 
@@ -120,7 +207,14 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     assert!(deficit > 10 * USD as i64);
     let events = c
         .bench
-        .send_capturing_events(&[ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint)], &[])
+        .send_capturing_events(
+            &[ix::resolve_bankruptcy(
+                &c.fx.exchange,
+                &c.writer.margin,
+                &c.fx.usdc.mint,
+            )],
+            &[],
+        )
         .await
         .unwrap();
     let ev: BankruptcyEvent = find_event(&events).unwrap();
@@ -130,11 +224,21 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     assert_eq!((insurance, loss), (0, ev.socialized_native as i64));
 
     // The saver withdraws everything and bears its pro-rata share.
-    let claim = c.fx.balance(&c.bench, &c.saver.margin, &c.fx.usdc.mint).await as u64;
+    let claim =
+        c.fx.balance(&c.bench, &c.saver.margin, &c.fx.usdc.mint)
+            .await as u64;
     let health = c.fx.health_accounts(&c.bench, &c.saver.margin).await;
-    let w = ix::withdraw(&c.fx.transfer_accounts(&c.saver, &c.fx.usdc.mint), claim, &health);
+    let w = ix::withdraw(
+        &c.fx.transfer_accounts(&c.saver, &c.fx.usdc.mint),
+        claim,
+        &health,
+    );
     let saver_wallet = c.saver.wallet.insecure_clone();
-    let events = c.bench.send_capturing_events(&[w], &[&saver_wallet]).await.unwrap();
+    let events = c
+        .bench
+        .send_capturing_events(&[w], &[&saver_wallet])
+        .await
+        .unwrap();
     let ev: WithdrawEvent = find_event(&events).unwrap();
     let expected = (claim as i128 * vault as i128 / (vault as i128 + loss as i128)) as u64;
     assert_eq!(ev.paid_native, expected);
@@ -143,7 +247,13 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     assert_eq!(loss_after, loss - (claim - expected) as i64);
 
     // An insurance deposit repays the remaining loss first.
-    let ix = ix::deposit_insurance(&c.keeper.wallet.pubkey(), &c.fx.exchange, &c.fx.usdc.mint, &c.keeper.usdc_token, 1_000 * USD);
+    let ix = ix::deposit_insurance(
+        &c.keeper.wallet.pubkey(),
+        &c.fx.exchange,
+        &c.fx.usdc.mint,
+        &c.keeper.usdc_token,
+        1_000 * USD,
+    );
     let keeper_wallet = c.keeper.wallet.insecure_clone();
     c.bench.send(&[ix], &[&keeper_wallet]).await.unwrap();
     let (_, _, insurance, loss) = settlement_books(&c).await;
