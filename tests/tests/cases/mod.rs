@@ -9,6 +9,7 @@ mod lifecycle;
 mod liquidation;
 mod margin_rules;
 mod oracle;
+mod random_liquidations;
 mod series;
 mod smoke;
 mod trade_adversarial;
