@@ -131,7 +131,7 @@ pub mod options_margin {
 
     /// Permissionless: covers a bankrupt account's deficit from insurance,
     /// socialising any remainder.
-    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+    pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
         instructions::resolve_bankruptcy(ctx)
     }
 

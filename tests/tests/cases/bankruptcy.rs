@@ -35,7 +35,11 @@ async fn crash(insurance: u64) -> Crash {
         .await;
     fx.set_vol(&mut bench, &u, &put, 750_000).await;
     fx.refresh(&mut bench, &u, &put).await;
-    let writer = fx.new_user(&mut bench, 1_000 * USD, 0).await;
+    // The writer also holds one lamport of SOL: dust no liquidation can sell.
+    let writer = fx.new_user(&mut bench, 1_000 * USD, 1).await;
+    fx.deposit(&mut bench, &writer, &fx.sol.mint, 1)
+        .await
+        .unwrap();
     let keeper = fx.new_user(&mut bench, 1_000_000 * USD, 0).await;
     let saver = fx.new_user(&mut bench, 10_000 * USD, 0).await;
     fx.deposit(&mut bench, &writer, &fx.usdc.mint, 500 * USD)
@@ -110,6 +114,21 @@ async fn settlement_books(c: &Crash) -> (i64, i64, i64, i64) {
     )
 }
 
+/// `resolve_bankruptcy` with the writer's SOL dust priced (config writable).
+fn resolve_with_dust(c: &Crash) -> solana_instruction::Instruction {
+    let mut ix = ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint);
+    ix.accounts.push(anchor_lang::prelude::AccountMeta::new(
+        c.fx.sol.config,
+        false,
+    ));
+    ix.accounts
+        .push(anchor_lang::prelude::AccountMeta::new_readonly(
+            c.fx.sol.oracle,
+            false,
+        ));
+    ix
+}
+
 /// Closes the writer out completely; every call pays no fee.
 async fn close_out(c: &mut Crash) -> i64 {
     for _ in 0..5 {
@@ -139,18 +158,24 @@ async fn a_deficit_covered_by_the_insurance_fund() {
     let balance = close_out(&mut c).await;
     assert!(balance < 0, "underwater after closeout: {balance}");
     settlement_books(&c).await;
+    // Without the dust's price the account cannot be resolved.
+    let plain = ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint);
+    let r = c.bench.send(&[plain], &[]).await;
+    assert_error_code!(r, ErrorCode::HealthAccountsMismatch);
     let events = c
         .bench
-        .send_capturing_events(
-            &[ix::resolve_bankruptcy(
-                &c.fx.exchange,
-                &c.writer.margin,
-                &c.fx.usdc.mint,
-            )],
-            &[],
-        )
+        .send_capturing_events(&[resolve_with_dust(&c)], &[])
         .await
         .expect("resolve");
+    // The lamport of SOL was written off; its vault keeps it.
+    assert_eq!(
+        c.fx.balance(&c.bench, &c.writer.margin, &c.fx.sol.mint)
+            .await,
+        0
+    );
+    let sol: Collateral = c.bench.load_zc(&c.fx.sol.config).await;
+    assert_eq!(sol.total_balance_native, 0);
+    assert_eq!(c.bench.token_balance(&c.fx.sol.vault).await, 1);
     let ev: BankruptcyEvent = find_event(&events).unwrap();
     assert_eq!(ev.deficit_native as i64, -balance);
     assert_eq!(
@@ -207,14 +232,7 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     assert!(deficit > 10 * USD as i64);
     let events = c
         .bench
-        .send_capturing_events(
-            &[ix::resolve_bankruptcy(
-                &c.fx.exchange,
-                &c.writer.margin,
-                &c.fx.usdc.mint,
-            )],
-            &[],
-        )
+        .send_capturing_events(&[resolve_with_dust(&c)], &[])
         .await
         .unwrap();
     let ev: BankruptcyEvent = find_event(&events).unwrap();

@@ -15,7 +15,8 @@ use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
 use crate::error::ErrorCode;
 use crate::events::{BankruptcyEvent, InsuranceDepositEvent};
-use crate::math::SafeMath;
+use crate::health::{self, CheckMode};
+use crate::math::{risk_error, SafeMath};
 use crate::state::{Collateral, Exchange, MarginAccount};
 
 #[event_cpi]
@@ -42,7 +43,10 @@ pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> 
     let (repaid, insurance_after) = {
         let mut exchange = ctx.accounts.exchange.load_mut()?;
         let mut collateral = ctx.accounts.collateral.load_mut()?;
-        require!(collateral.is_settlement(), ErrorCode::NotSettlementCollateral);
+        require!(
+            collateral.is_settlement(),
+            ErrorCode::NotSettlementCollateral
+        );
         let repaid = amount.min(collateral.socialized_loss_native);
         collateral.socialized_loss_native = collateral.socialized_loss_native.safe_sub(repaid)?;
         let added = amount.safe_sub(repaid)?;
@@ -84,12 +88,82 @@ pub struct ResolveBankruptcy<'info> {
     pub settlement_collateral: AccountLoader<'info, Collateral>,
 }
 
-/// Permissionless. An account with no positions, no volatile collateral and
-/// a negative settlement balance is bankrupt: the insurance fund covers the
-/// deficit as far as it can, the rest is socialised (module docs), and the
-/// account is left at zero. A bankrupt account pays no liquidation fee
-/// (the planner's fee is capped at equity), so nothing else is owed.
-pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+/// Writes off volatile balances worth at most `dust_native` each (priced by
+/// the `[collateral config (writable), oracle]` pairs in `remaining`, in
+/// slot order), so dust too small to liquidate never blocks bankruptcy. The
+/// written-off tokens stay in their vault, owned by the protocol.
+fn write_off_dust<'info>(
+    account: &mut MarginAccount,
+    exchange: &Exchange,
+    exchange_key: &Pubkey,
+    remaining: &'info [AccountInfo<'info>],
+) -> Result<()> {
+    if account
+        .active_collaterals()
+        .all(|c| c.mint == exchange.settlement_mint)
+    {
+        return Ok(());
+    }
+    let now = Clock::get()?.unix_timestamp;
+    let loaded = health::load_inputs(
+        account,
+        exchange,
+        exchange_key,
+        remaining,
+        now,
+        CheckMode::REDUCE_ONLY,
+    )?;
+    let inputs = loaded.collateral_inputs(account)?;
+    let mut configs = remaining.iter().step_by(2);
+    for (c, input) in account
+        .collaterals
+        .iter_mut()
+        .filter(|c| c.mint != Pubkey::default())
+        .zip(inputs.iter())
+    {
+        if c.mint == exchange.settlement_mint {
+            continue;
+        }
+        let value = input.value_floor().map_err(risk_error)?;
+        require!(
+            value <= exchange.risk.dust_native as i128,
+            ErrorCode::NotBankrupt
+        );
+        let config = AccountLoader::<Collateral>::try_from(
+            configs
+                .next()
+                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?,
+        )?;
+        let mut config = config.load_mut()?;
+        require!(config.mint == c.mint, ErrorCode::HealthAccountsMismatch);
+        config.total_balance_native = config.total_balance_native.safe_sub(c.balance_native)?;
+        c.balance_native = 0;
+    }
+    account.release_empty_collaterals();
+    Ok(())
+}
+
+/// Permissionless. An account with no positions, no volatile collateral
+/// beyond dust (written off first, see [`write_off_dust`]) and a negative
+/// settlement balance is bankrupt: the insurance fund covers the deficit as
+/// far as it can, the rest is socialised (module docs), and the account is
+/// left at zero. A bankrupt account pays no liquidation fee (the planner's
+/// fee is capped at equity), so nothing else is owed.
+pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
+    {
+        let exchange = ctx.accounts.exchange.load()?;
+        let mut account = ctx.accounts.margin_account.load_mut()?;
+        require!(
+            account.active_positions().count() == 0,
+            ErrorCode::NotBankrupt
+        );
+        write_off_dust(
+            &mut account,
+            &exchange,
+            &ctx.accounts.exchange.key(),
+            ctx.remaining_accounts,
+        )?;
+    }
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     let mut collateral = ctx.accounts.settlement_collateral.load_mut()?;
     require!(
@@ -107,7 +181,9 @@ pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
         account.active_positions().count() == 0 && only_settlement && balance < 0,
         ErrorCode::NotBankrupt
     );
-    let deficit = balance.checked_neg().ok_or(error!(ErrorCode::MathOverflow))?;
+    let deficit = balance
+        .checked_neg()
+        .ok_or(error!(ErrorCode::MathOverflow))?;
     let covered = deficit.min(exchange.insurance_native.max(0));
     let socialized = deficit.safe_sub(covered)?;
     exchange.insurance_native = exchange.insurance_native.safe_sub(covered)?;

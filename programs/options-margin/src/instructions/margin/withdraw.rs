@@ -120,13 +120,19 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
 /// V = total − L: a withdrawal pays `⌊amount · V / (V + L)⌋` and the unpaid
 /// part retires the same share of L, so every unit of claim bears the loss
 /// pro rata whenever it is withdrawn. Zero loss: the full amount.
-fn bear_socialized_loss(collateral: &mut Collateral, amount_native: u64, vault_tokens: u64) -> Result<u64> {
+fn bear_socialized_loss(
+    collateral: &mut Collateral,
+    amount_native: u64,
+    vault_tokens: u64,
+) -> Result<u64> {
     let loss = collateral.socialized_loss_native;
     if loss <= 0 {
         return Ok(amount_native);
     }
     let v = vault_tokens as i128;
-    let paid = (amount_native as i128).safe_mul(v)?.safe_div(v.safe_add(loss as i128)?)?;
+    let paid = (amount_native as i128)
+        .safe_mul(v)?
+        .safe_div(v.safe_add(loss as i128)?)?;
     let borne = amount_native as i128 - paid;
     collateral.socialized_loss_native = (loss as i128 - borne) as i64;
     Ok(paid as u64)
