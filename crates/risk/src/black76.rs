@@ -12,17 +12,21 @@
 //! ([`SECONDS_PER_YEAR`]).
 //!
 //! Accuracy (`tests/accuracy.rs`, grid K/S 0.25–4, T 1 h–2 y, σ 5–300%,
-//! r −5..+20%): price within `1e-6 · S` (measured ~1e-11 · S), delta within
-//! 1e-6, `S·Γ` and `vega/S` within relative 1e-4 or absolute 1e-9.
+//! r −5..+20%): price within `1e-6 · S` (measured ~7e-12 · S), delta within
+//! 1e-6 (measured ~4e-10), `S·Γ` and `vega/S` within relative 1e-4 or
+//! absolute 1e-9 (measured ~1e-6 and ~2e-6 relative).
 //!
 //! The computation is organised in three layers so that `series` can share
 //! them across its scenario grid: [`TimeTerms`] (once per series: √T, e^{−rT},
 //! ln K), [`VolTerms`] (once per volatility: v, 1/v) and the per-spot
-//! evaluation (two Φ and a few multiplies).
+//! evaluation (two Φ and a few multiplies). The per-spot evaluation runs in
+//! binary fixed point: d1, d2 in Q44 (2^-44 resolution), Φ in Q60, and the
+//! price as one floor of the exact difference of its two 128-bit legs, so
+//! its only e12 rounding is the final one.
 
 use crate::error::{RiskError, RiskResult};
-use crate::fixed::{count, FixedE12, Op, SCALE};
-use crate::math::{exp, isqrt_u128, ln, norm_cdf, norm_pdf};
+use crate::fixed::{count, div_scale_floor, mul_u64_wide, udivrem_small, FixedE12, Op, SCALE};
+use crate::math::{cdf_q60, exp, isqrt_u128, ln, norm_pdf, Q60_ONE};
 
 /// unit: seconds. Length of the year used to annualise time (365 days).
 pub const SECONDS_PER_YEAR: i64 = 31_536_000;
@@ -36,8 +40,17 @@ pub const MAX_VOL_E6: u32 = 5_000_000;
 pub const MIN_RATE_E6: i64 = -200_000;
 /// precision: e6, annualised continuously compounded. Highest supported rate (+50%).
 pub const MAX_RATE_E6: i64 = 500_000;
-/// |d1|, |d2| are clamped here; Φ is already exactly 0/1 beyond 8.5.
-const D_CLAMP: i128 = 40 * SCALE;
+/// Q44. |d1|, |d2| are clamped to 40; Φ is already exactly 0/1 beyond 8.5.
+const D_CLAMP_Q44: i64 = 40 << 44;
+/// Bound applied to `num/v` (Q44) before adding v/2: far beyond ±40, inside `i64`.
+const RATIO_CLAMP: i128 = 1 << 52;
+/// `d1_q44 = num_raw · inv_v_q83 >> INV_V_SHIFT`.
+const INV_V_SHIFT: u32 = 39;
+/// 2^83: numerator of [`VolTerms::inv_v_q83`].
+const INV_V_NUM: u128 = 1 << 83;
+/// Spot and discounted strike accepted by the Q60 price legs: below 2^68 raw
+/// (2.9e8 USD, above any shocked `u64` spot), so a leg `x · Φ_q60 < 2^128`.
+const LEG_MAX: u128 = 1 << 68;
 
 /// Inputs of one option evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,12 +197,14 @@ impl TimeTerms {
         if !(MIN_RATE_E6..=MAX_RATE_E6).contains(&rate_e6) {
             return Err(RiskError::RateOutOfRange);
         }
-        let secs = i128::from(secs);
-        let year = i128::from(SECONDS_PER_YEAR);
-        let t_years = FixedE12(secs * SCALE / year);
-        count(Op::Div);
-        // secs ≤ 6.4e7, so secs·1e24 < 6.4e31 fits; the quotient is ≥ 3e16.
-        let t_e24 = (secs * SCALE * SCALE / year) as u128;
+        // 0 < secs ≤ 6.4e7, so secs·1e24 < 6.4e31 fits; divisions by the
+        // constant year (< 2^32) need no generic 128-bit division.
+        let secs = secs as u128;
+        let year = SECONDS_PER_YEAR as u64;
+        let (t_years, _) = udivrem_small(secs * SCALE as u128, year);
+        let t_years = FixedE12(t_years as i128);
+        // The quotient is ≥ 3e16.
+        let (t_e24, _) = udivrem_small(secs * (SCALE * SCALE) as u128, year);
         let sqrt_t = FixedE12(isqrt_u128(t_e24) as i128);
         let rate = FixedE12::from_e6(rate_e6);
         let rate_t = rate.mul_floor(t_years)?;
@@ -213,8 +228,14 @@ pub struct VolTerms {
     pub sigma: FixedE12,
     /// precision: e12. Total volatility v = σ√T, floor (> 0).
     pub v: FixedE12,
-    /// precision: e12. 1/v, floor.
+    /// precision: e12. 1/v, rounded down (from `inv_v_q83`: ≤ 2e-12 below).
     pub inv_v: FixedE12,
+    /// `floor(2^83 / v_raw)` (< 2^63 since v ≥ 1.7e-6): the binary
+    /// reciprocal of v, so that d1 in Q44 (44 fraction bits) is
+    /// `num_raw · inv_v_q83 >> 39`, a multiply and a shift, no division.
+    pub inv_v_q83: i64,
+    /// Q44. v, floor.
+    pub v_q44: i64,
 }
 
 impl VolTerms {
@@ -225,8 +246,25 @@ impl VolTerms {
         }
         let sigma = FixedE12::from_e6(i64::from(vol_e6));
         let v = sigma.mul_floor(time.sqrt_t)?;
-        let inv_v = FixedE12::ONE.div_floor(v)?;
-        Ok(Self { sigma, v, inv_v })
+        count(Op::Div);
+        let v_raw = u128::try_from(v.0).map_err(|_| RiskError::MathOverflow)?;
+        let inv_q = INV_V_NUM
+            .checked_div(v_raw)
+            .ok_or(RiskError::DivisionByZero)?;
+        let inv_v_q83 = i64::try_from(inv_q).map_err(|_| RiskError::MathOverflow)?;
+        // 1/v at e12 = inv_q · 10^24 / 2^83, in two steps that both round
+        // down (each product below 2^103): ≤ 1/v and within 2e-12 of it.
+        let t = (mul_u64_wide(inv_v_q83 as u64, SCALE as u64) >> 40) as u64;
+        let inv_v = FixedE12((mul_u64_wide(t, SCALE as u64) >> 43) as i128);
+        // v < 7.2e12 raw (σ ≤ 5, T ≤ 2.01 y): v · 2^44 < 2^87, quotient < 2^47.
+        let v_q44 = div_scale_floor(v.0 << 44) as i64;
+        Ok(Self {
+            sigma,
+            v,
+            inv_v,
+            inv_v_q83,
+            v_q44,
+        })
     }
 }
 
@@ -237,10 +275,107 @@ pub struct Evaluation {
     pub spot: FixedE12,
     /// precision: e12. d1 (clamped to ±40).
     pub d1: FixedE12,
-    /// precision: e12. Φ(d1).
+    /// precision: e12. Φ(d1), `n1_q60` rounded down.
     pub n1: FixedE12,
-    /// precision: e12. Φ(d2).
+    /// precision: e12. Φ(d2), `n2_q60` rounded down.
     pub n2: FixedE12,
+    /// Q60 (1.0 = 2^60). Φ(d1), as used by the price.
+    pub n1_q60: i64,
+    /// Q60 (1.0 = 2^60). Φ(d2), as used by the price.
+    pub n2_q60: i64,
+}
+
+/// precision: e12. `ln S − ln K + rT`, the numerator of d1, shared by every
+/// volatility at one spot (|value| < 2^47: fits `i64`).
+#[inline(always)]
+pub(crate) fn d1_numerator(time: &TimeTerms, ln_spot: FixedE12) -> RiskResult<i64> {
+    // Each term fits i64 (|ln| < 90, |rT| < 1.1); the sum is checked in i64.
+    let narrow = |x: FixedE12| i64::try_from(x.0).map_err(|_| RiskError::MathOverflow);
+    narrow(ln_spot)?
+        .checked_sub(narrow(time.ln_strike)?)
+        .and_then(|n| n.checked_add(time.rate_t.0 as i64))
+        .ok_or(RiskError::MathOverflow)
+}
+
+/// d1 and d2 in Q44 (44 fraction bits, clamped to ±40) from the numerator
+/// `num` of [`d1_numerator`]: `d1 = floor(num/v) + floor(v/2)`, `d2 = d1 − v`
+/// (num/v through the binary reciprocal `inv_v_q83`: resolution 2^-44,
+/// relative error of 1/v below 2^-40).
+#[inline(always)]
+fn d1_d2_q44(vol: &VolTerms, num: i64) -> (i64, i64) {
+    count(Op::MulShift);
+    // Exact 64×64→128 product; the arithmetic shift rounds towards −∞.
+    let ratio = i128::from(num).wrapping_mul(i128::from(vol.inv_v_q83)) >> INV_V_SHIFT;
+    // Clamping the ratio to ±2^52 first changes no clamped result (v < 2^47).
+    let ratio = ratio.clamp(-RATIO_CLAMP, RATIO_CLAMP) as i64;
+    let v = vol.v_q44;
+    let d1 = ratio + (v >> 1);
+    let d2 = d1 - v;
+    (
+        d1.clamp(-D_CLAMP_Q44, D_CLAMP_Q44),
+        d2.clamp(-D_CLAMP_Q44, D_CLAMP_Q44),
+    )
+}
+
+/// Price per unit of underlying from Φ(d1), Φ(d2) in Q60, rounded down once
+/// and floored at zero: call `S·Φ(d1) − K'·Φ(d2)`, put `K'·(1 − Φ(d2)) −
+/// S·(1 − Φ(d1))` (K' = K e^{−rT}). Both legs are exact 128-bit products, so
+/// the only rounding is the final floor (down, like every stored scenario
+/// value). Spot and K' must be below 2^68 raw (`MathOverflow` otherwise).
+#[inline(always)]
+fn price_q60(
+    is_call: bool,
+    spot: FixedE12,
+    strike_disc: FixedE12,
+    n1_q60: i64,
+    n2_q60: i64,
+) -> RiskResult<FixedE12> {
+    let s = u128::try_from(spot.0).map_err(|_| RiskError::MathOverflow)?;
+    let kd = u128::try_from(strike_disc.0).map_err(|_| RiskError::MathOverflow)?;
+    if s >= LEG_MAX || kd >= LEG_MAX {
+        return Err(RiskError::MathOverflow);
+    }
+    // Φ ∈ [0, 2^60], so 1 − Φ is exact and non-negative too.
+    let (m1, m2) = if is_call {
+        (n1_q60, n2_q60)
+    } else {
+        (Q60_ONE - n2_q60, Q60_ONE - n1_q60)
+    };
+    count(Op::MulShift);
+    count(Op::MulShift);
+    // Legs < 2^68 · 2^60: exact in u128 (wrapping never wraps).
+    let (long_leg, short_leg) = if is_call {
+        (s.wrapping_mul(m1 as u128), kd.wrapping_mul(m2 as u128))
+    } else {
+        (kd.wrapping_mul(m1 as u128), s.wrapping_mul(m2 as u128))
+    };
+    Ok(FixedE12(if long_leg > short_leg {
+        // < 2^68: fits i128.
+        ((long_leg - short_leg) >> 60) as i128
+    } else {
+        0
+    }))
+}
+
+/// Price per unit of underlying at one scenario (the `series` hot path):
+/// the same arithmetic as `Evaluation::new(..).price(..)`, to the unit,
+/// without the e12 copies of Φ.
+#[inline(always)]
+pub(crate) fn scenario_price(
+    is_call: bool,
+    time: &TimeTerms,
+    vol: &VolTerms,
+    spot: FixedE12,
+    num: i64,
+) -> RiskResult<FixedE12> {
+    let (d1, d2) = d1_d2_q44(vol, num);
+    price_q60(is_call, spot, time.strike_disc, cdf_q60(d1), cdf_q60(d2))
+}
+
+/// Q60 → e12, rounded down; `q ∈ [0, 2^60]` (the product is below 2^100).
+#[inline(always)]
+fn q60_to_e12_floor(q: i64) -> FixedE12 {
+    FixedE12((mul_u64_wide(q as u64, SCALE as u64) >> 60) as i128)
 }
 
 impl Evaluation {
@@ -252,37 +387,31 @@ impl Evaluation {
         spot: FixedE12,
         ln_spot: FixedE12,
     ) -> RiskResult<Self> {
-        let num = ln_spot
-            .checked_sub(time.ln_strike)?
-            .checked_add(time.rate_t)?;
-        let d1 = num.mul_floor(vol.inv_v)?.checked_add(vol.v.half_floor())?;
-        let d2 = d1.checked_sub(vol.v)?;
-        let d1 = FixedE12(d1.0.clamp(-D_CLAMP, D_CLAMP));
-        let d2 = FixedE12(d2.0.clamp(-D_CLAMP, D_CLAMP));
+        let (d1, d2) = d1_d2_q44(vol, d1_numerator(time, ln_spot)?);
+        let n1_q60 = cdf_q60(d1);
+        let n2_q60 = cdf_q60(d2);
         Ok(Self {
             spot,
-            d1,
-            n1: norm_cdf(d1)?,
-            n2: norm_cdf(d2)?,
+            // Q44 → e12, floor: |d1| ≤ 40 · 2^44, so the product is below 2^90.
+            d1: FixedE12((i128::from(d1) * SCALE) >> 44),
+            n1: q60_to_e12_floor(n1_q60),
+            n2: q60_to_e12_floor(n2_q60),
+            n1_q60,
+            n2_q60,
         })
     }
 
-    /// Price per unit of underlying, floored at zero. The spot leg is rounded
-    /// down and the strike leg up (call), or the reverse (put).
+    /// Price per unit of underlying, floored at zero: the exact difference
+    /// of the two legs (see `price_q60`), rounded down once.
     #[inline]
     pub fn price(&self, is_call: bool, time: &TimeTerms) -> RiskResult<FixedE12> {
-        let v = if is_call {
-            let s_leg = self.spot.mul_floor(self.n1)?;
-            let k_leg = time.strike_disc.mul_ceil(self.n2)?;
-            s_leg.checked_sub(k_leg)?
-        } else {
-            let k_leg = time
-                .strike_disc
-                .mul_floor(FixedE12::ONE.checked_sub(self.n2)?)?;
-            let s_leg = self.spot.mul_ceil(FixedE12::ONE.checked_sub(self.n1)?)?;
-            k_leg.checked_sub(s_leg)?
-        };
-        Ok(v.max(FixedE12::ZERO))
+        price_q60(
+            is_call,
+            self.spot,
+            time.strike_disc,
+            self.n1_q60,
+            self.n2_q60,
+        )
     }
 
     /// Price and Greeks (adds one φ and a handful of multiplies).
@@ -472,7 +601,8 @@ mod tests {
                 let p = price(&inputs(false, spot, strike, 800_000, secs)).unwrap();
                 let t = TimeTerms::new(FixedE12::from_int(strike as i64), 50_000, secs).unwrap();
                 let parity = FixedE12::from_int(spot as i64).0 - t.strike_disc.0;
-                // Both sides share Φ(d1), Φ(d2): only the four product roundings differ.
+                // Both sides share Φ(d1), Φ(d2) and 1 − Φ is exact in Q60: only the
+                // two final floors differ.
                 assert!(
                     (c.0 - p.0 - parity).abs() <= 4,
                     "{spot} {strike} {secs}: {}",

@@ -14,12 +14,13 @@
 //! overflow fall back to a 256-bit multiply, so only a result outside
 //! `i128` fails.
 //!
-//! Division by the scale (10^12 = 2^12 · 5^12) is done as a shift plus a
-//! division of `u64` limbs by the 28-bit constant 5^12: the compiler turns
-//! those into multiply-and-shift sequences (natively) or a few `udiv64`
-//! instructions (SBF), instead of a generic 128-bit division routine. This
-//! is what makes a fixed-point multiply cheap; see `series` for the CU
-//! estimate.
+//! Division by the scale (10^12 = 2^12 · 5^12) is a shift plus an exact
+//! division by the 28-bit constant 5^12, never a generic 128-bit division:
+//! natively one multiply by a precomputed reciprocal with at most two
+//! corrections (`udiv_scale`), on SBF three `udiv64` steps of long division.
+//! This is what makes a fixed-point multiply cheap; see `series` for the CU
+//! estimate. The pricing kernels go further and work in binary fixed point
+//! (Q44/Q60), where rescaling is a shift.
 
 use crate::error::{RiskError, RiskResult};
 
@@ -29,6 +30,9 @@ pub const SCALE: i128 = 1_000_000_000_000;
 const SCALE_SHIFT: u32 = 12;
 /// 5^12, the odd part of `SCALE`.
 const SCALE_ODD: u64 = 244_140_625;
+/// ⌊2^88 / 5^12⌋ (< 2^61): the reciprocal of `SCALE_ODD` used by `udiv_scale`.
+#[allow(dead_code)] // unused on SBF (long division there)
+const SCALE_ODD_RECIP_Q88: u64 = 1_267_650_600_228_229_401;
 /// Raw units per e6 unit (vol_e6, rate_e6).
 const PER_E6: i128 = 1_000_000;
 /// Raw units per basis point.
@@ -204,23 +208,51 @@ impl FixedE12 {
 }
 
 /// `a · b / SCALE` on raw values, rounded down (`ceil == false`) or up.
-#[inline]
+#[inline(always)]
 #[track_caller]
 pub(crate) fn mul_raw(a: i128, b: i128, ceil: bool) -> RiskResult<i128> {
     count(Op::Mul);
-    let p = match (i64::try_from(a), i64::try_from(b)) {
-        // Common case (|values| < 9.2e6): one 64×64→128 multiply, |p| ≤ 2^126.
-        (Ok(a), Ok(b)) => i128::from(a) * i128::from(b),
-        _ => match a.checked_mul(b) {
-            Some(p) => p,
-            None => return mul_wide(a, b, ceil),
-        },
-    };
-    Ok(if ceil {
-        div_scale_ceil(p)
-    } else {
-        div_scale_floor(p)
-    })
+    let (ua, ub) = (a.unsigned_abs(), b.unsigned_abs());
+    if (ua | ub) >> 64 == 0 {
+        // Common case (|values| < 1.8e7): one unsigned 64×64→128 multiply,
+        // exact, then the division of the magnitude by the scale.
+        let negative = (a < 0) != (b < 0);
+        let (q, exact) = udiv_scale(mul_u64_wide(ua as u64, ub as u64));
+        // q < 2^116: the increment, the cast and the negation are in range.
+        let q = (q + u128::from(!exact && (ceil != negative))) as i128;
+        return Ok(if negative { -q } else { q });
+    }
+    mul_raw_large(a, b, ceil)
+}
+
+/// [`mul_raw`] for an operand of 2^64 or more: `i128` product, or the
+/// 256-bit one when that overflows.
+#[inline(never)]
+fn mul_raw_large(a: i128, b: i128, ceil: bool) -> RiskResult<i128> {
+    match a.checked_mul(b) {
+        Some(p) => Ok(if ceil {
+            div_scale_ceil(p)
+        } else {
+            div_scale_floor(p)
+        }),
+        None => mul_wide(a, b, ceil),
+    }
+}
+
+/// The exact 128-bit product of two `u64` (one hardware multiply; it can
+/// never overflow, so no check is needed).
+#[inline(always)]
+pub(crate) fn mul_u64_wide(a: u64, b: u64) -> u128 {
+    u128::from(a).wrapping_mul(u128::from(b))
+}
+
+/// `a · b / SCALE` rounded down, for non-negative raw values below 2^64:
+/// the same result as `mul_floor`, without sign handling (the quotient
+/// is below 2^88).
+#[inline(always)]
+pub(crate) fn mul_floor_u64(a: u64, b: u64) -> u128 {
+    count(Op::Mul);
+    udiv_scale(mul_u64_wide(a, b)).0
 }
 
 /// `n / d` rounded towards −∞ (`ceil == false`) or +∞, with a single
@@ -280,10 +312,48 @@ pub(crate) fn div_small_floor(n: i128, d: u64) -> i128 {
 }
 
 /// `n / 10^12` (floor) and whether it was exact.
+///
+/// Natively the common case (`n < 2^100`, every hot-path product) multiplies
+/// by a reciprocal: R = ⌊2^88 / 5^12⌋ times the top 64 bits of m = n / 2^12
+/// gives q̂ = ⌊(m >> 24)·R / 2^64⌋ with q − 2 ≤ q̂ ≤ q (the dropped bits and
+/// R's truncation each cost less than 1), and at most two exact corrections
+/// follow; the remainder is below 3·5^12 < 2^30, so it is exact in wrapping
+/// `u64` arithmetic. One hardware multiply and a few adds, versus three
+/// dependent divisions. On SBF, where a 64×64→128 product is emulated but
+/// `udiv64` is one instruction, the long division is used throughout. Both
+/// are exact, so every target returns the same result.
+// `target_os = "solana"` (SBF) is not in rustc's list of known values.
+#[allow(unexpected_cfgs)]
 #[inline(always)]
 fn udiv_scale(n: u128) -> (u128, bool) {
     let low_bits = n & ((1 << SCALE_SHIFT) - 1);
-    let (q, r) = udivrem_small(n >> SCALE_SHIFT, SCALE_ODD);
+    let m = n >> SCALE_SHIFT;
+    #[cfg(not(target_os = "solana"))]
+    {
+        if m >> 88 == 0 {
+            let q_est = (mul_u64_wide((m >> 24) as u64, SCALE_ODD_RECIP_Q88) >> 64) as u64;
+            let r = (m as u64).wrapping_sub(q_est.wrapping_mul(SCALE_ODD));
+            let c1 = r >= SCALE_ODD;
+            let c2 = r >= 2 * SCALE_ODD;
+            let q = q_est + u64::from(c1) + u64::from(c2);
+            let r = r - (u64::from(c1) + u64::from(c2)) * SCALE_ODD;
+            return (u128::from(q), low_bits == 0 && r == 0);
+        }
+        udiv_scale_long(m, low_bits)
+    }
+    #[cfg(target_os = "solana")]
+    {
+        let (q, r) = udivrem_small(m, SCALE_ODD);
+        (q, low_bits == 0 && r == 0)
+    }
+}
+
+/// [`udiv_scale`] natively for n ≥ 2^100: long division on 32-bit digits.
+#[allow(dead_code)] // unused on SBF, which inlines the long division
+#[cold]
+#[inline(never)]
+fn udiv_scale_long(m: u128, low_bits: u128) -> (u128, bool) {
+    let (q, r) = udivrem_small(m, SCALE_ODD);
     (q, low_bits == 0 && r == 0)
 }
 
@@ -365,7 +435,8 @@ pub(crate) enum Op {
     Mul,
     /// Fixed-point division by a variable (`i128` / `i128`).
     Div,
-    /// Binary fixed-point multiply inside a kernel (64×64→128 and a shift).
+    /// Binary fixed-point multiply (64×64→128 and a shift): d1, Φ, price
+    /// legs, ln, exp.
     MulShift,
     Ln,
     Exp,
@@ -383,7 +454,8 @@ pub struct OpCounts {
     pub mul: u64,
     /// Fixed-point divisions by a variable divisor.
     pub div: u64,
-    /// Binary (Q60) multiplies inside the Φ and ln kernels: no division.
+    /// Binary (Q44/Q60) multiplies in the d1, Φ, price, ln and exp kernels:
+    /// no division.
     pub mul_shift: u64,
     /// `math::ln` calls.
     pub ln: u64,
@@ -492,6 +564,38 @@ mod tests {
             assert_eq!(div_scale_ceil(n), ceil, "ceil {n}");
         }
         assert_eq!(div_scale_floor(i128::MIN), i128::MIN.div_euclid(SCALE));
+    }
+
+    #[test]
+    fn udiv_scale_matches_plain_division() {
+        // xorshift over all magnitudes, plus both sides of the 2^100 switch
+        // and exact multiples of the scale.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases = [0u128; 4_000];
+        for (k, c) in cases.iter_mut().enumerate() {
+            let wide = (u128::from(next()) << 64) | u128::from(next());
+            *c = match k % 4 {
+                0 => wide >> (k % 128),
+                1 => (1u128 << 100) - 1 - u128::from(next() % 1_000_000),
+                2 => (1u128 << 100) + u128::from(next() % 1_000_000),
+                _ => u128::from(next() >> 4) * SCALE as u128,
+            };
+        }
+        for n in cases {
+            let (q, exact) = udiv_scale(n);
+            assert_eq!(q, n / SCALE as u128, "{n}");
+            assert_eq!(exact, n % SCALE as u128 == 0, "{n}");
+        }
+        assert_eq!(
+            mul_floor_u64(u64::MAX, u64::MAX),
+            (u128::from(u64::MAX) * u128::from(u64::MAX)) / SCALE as u128
+        );
     }
 
     #[test]

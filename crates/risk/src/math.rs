@@ -15,20 +15,23 @@
 //! | `exp(x)`     | x ≤ 40 (below −40 → 0) | `3e-12 · e^x + 2e-12`                   |
 //! | `ln(x)`      | x > 0 (raw ≥ 1)        | `2e-12`                                 |
 //! | `sqrt_floor` | x ≥ 0                  | floor: ≤ 1e-12 (x < 1.7e14), else rel. 1e-13 |
-//! | `norm_cdf`   | all x                  | `3e-12`                                 |
+//! | `norm_cdf`   | all x                  | `2e-12`                                 |
 //! | `norm_pdf`   | all x                  | `2e-12 + 3e-12 · φ(x)`                  |
 //!
 //! Constant tables were generated with mpmath at 50 digits and rounded to
-//! nearest; the generation formula is next to each table.
+//! nearest; the generation formula is next to each table. Their binary
+//! (Q60/Q62) copies used by the kernels are converted at compile time.
+//!
+//! The pricing kernels are division-free and mostly binary: `exp` and `ln`
+//! evaluate their series in Q60 and reach e12 with one multiply by 10^12 and
+//! a shift; Φ ([`cdf_q60`]) takes its argument in Q44 and returns Q60.
 
 use crate::error::{RiskError, RiskResult};
-use crate::fixed::{count, div_small_floor, mul_raw, udivrem_small, FixedE12, Op, SCALE};
+use crate::fixed::{count, div_small_floor, mul_raw, mul_u64_wide, FixedE12, Op, SCALE};
 
 /// Largest argument accepted by [`exp`] (e^40 ≈ 2.35e17 still fits comfortably).
 pub const EXP_MAX: FixedE12 = FixedE12(40 * SCALE);
 
-/// precision: e18. ln 2.
-const LN2_E18: i128 = 693_147_180_559_945_309;
 /// precision: e18. ln 2 / 32.
 const LN2_32_E18: i128 = 21_660_849_392_498_291;
 /// precision: e12. ln 2 / 32 (rounded; only used to pick the reduction index).
@@ -37,6 +40,8 @@ const LN2_32_E12: i64 = 21_660_849_392;
 const INV_SQRT_2PI_E18: i128 = 398_942_280_401_432_678;
 /// e18 → e12 divisor.
 const E6: u64 = 1_000_000;
+/// Raw units of 1.0 at e18.
+const E18: i128 = 1_000_000_000_000_000_000;
 
 /// precision: e18. `2^(j/32)` for j = 0..32.
 const EXP2_TABLE_E18: [i128; 32] = [
@@ -75,7 +80,30 @@ const EXP2_TABLE_E18: [i128; 32] = [
 ];
 
 /// 1.0 in Q60.
-const Q60_ONE: i64 = 1 << 60;
+pub(crate) const Q60_ONE: i64 = 1 << 60;
+/// Q62. `2^(j/32)` for j = 0..32, from [`EXP2_TABLE_E18`] (nearest).
+const EXP2_TABLE_Q62: [u64; 32] = build_exp2_q62();
+/// round(2^123 / 10^18): `r_e18 · E18_TO_Q123 >> 63` is r in Q60.
+const E18_TO_Q123: i128 = ((1i128 << 123) + E18 / 2) / E18;
+/// Q60. Taylor coefficients of e^r, highest first: 1/120, 1/24, 1/6, 1/2, 1.
+const EXP_COEF_Q60: [i64; 5] = [
+    Q60_ONE / 120,
+    Q60_ONE / 24,
+    Q60_ONE / 6,
+    Q60_ONE / 2,
+    Q60_ONE,
+];
+
+const fn build_exp2_q62() -> [u64; 32] {
+    let mut out = [0u64; 32];
+    let mut j = 0;
+    while j < 32 {
+        // < 2 · 10^18 · 2^62 < 2^124: fits i128; the result is below 2^63.
+        out[j] = ((EXP2_TABLE_E18[j] * (1i128 << 62) + E18 / 2) / E18) as u64;
+        j += 1;
+    }
+    out
+}
 /// Taylor terms of ln(1+u).
 const LN_TERMS: usize = 7;
 /// Q60. 1/n for n = 1..=7.
@@ -90,6 +118,27 @@ const INV_N_Q60: [i64; LN_TERMS] = [
 ];
 /// precision: e18. ln(10^12), the raw-to-real offset of [`ln`].
 const LN_1E12_E18: i128 = 27_631_021_115_928_548_208;
+/// Q60. ln 2 (nearest, from 60 digits).
+const LN2_Q60: i128 = 799_144_290_325_165_979;
+/// Q60. ln(10^12), from [`LN_1E12_E18`] (nearest).
+const LN_1E12_Q60: i128 = e18_to_q60(LN_1E12_E18);
+/// Q60. [`LN_BUCKET_E18`] converted (nearest).
+const LN_BUCKET_Q60: [i128; 32] = build_ln_bucket_q60();
+
+/// e18 → Q60, to nearest, for 0 ≤ v < 2^66 (the product is below 2^126).
+const fn e18_to_q60(v: i128) -> i128 {
+    (v * TWO_POW_60 + E18 / 2) / E18
+}
+
+const fn build_ln_bucket_q60() -> [i128; 32] {
+    let mut out = [0i128; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = e18_to_q60(LN_BUCKET_E18[i]);
+        i += 1;
+    }
+    out
+}
 /// Q60. 1/c_i for the bucket centres c_i = 1 + (i + 1/2)/32 (rounded to nearest).
 const LN_RECIP_Q60: [u128; 32] = [
     1_135_184_250_689_818_561,
@@ -167,10 +216,11 @@ const LN_BUCKET_E18: [i128; 32] = [
 const CDF_POINTS: usize = 69;
 /// Taylor terms of Φ around each point (|h| ≤ 1/16; truncation < 2e-13).
 const CDF_TERMS: usize = 7;
-/// raw e12 spacing of the Φ table (1/8).
-const CDF_STEP: i64 = 125_000_000_000;
+
 /// Beyond this |x| (8.5), 1 − Φ(|x|) < 1e-17: Φ saturates to 0 or 1 at e12.
-const CDF_SATURATE: i64 = 8_500_000_000_000;
+const CDF_SATURATE_E12: i64 = 8_500_000_000_000;
+/// The same bound in Q44 (8.5 · 2^44).
+const CDF_SATURATE_Q44: u64 = 17 << 43;
 
 /// precision: e12. Φ(i/8), i = 0..=68.
 const CDF_TABLE_E12: [i128; CDF_POINTS] = [
@@ -318,13 +368,30 @@ const PDF_TABLE_E18: [i128; CDF_POINTS] = [
     82,
 ];
 
-/// precision: e12. Taylor coefficients of Φ around c_i = i/8:
+/// Q60. Φ(i/8), i = 0..=68: [`CDF_TABLE_E12`] converted to Q60 (nearest);
+/// its own e12 rounding (≤ 5e-13) dominates.
+const CDF_TABLE_Q60: [i64; CDF_POINTS] = build_cdf_table_q60();
+/// Q60. Taylor coefficients of Φ around c_i = i/8:
 /// `Φ(c + h) = Φ(c) + Σ_{n<7} a_n h^{n+1}`, `a_n = (−1)^n He_n(c) φ(c) / (n+1)!`
 /// (He_n: probabilists' Hermite polynomials). Built at compile time from the
-/// φ table with exact integer Hermite values `8^n He_n(i/8)`.
-const CDF_COEF_E12: [[i64; CDF_TERMS]; CDF_POINTS] = build_cdf_coefs();
-/// 2^100 / 10^12, rounded: `h_e12 · E12_TO_Q60 >> 40` is h in Q60.
+/// φ table with exact integer Hermite values `8^n He_n(i/8)`, rounded to
+/// nearest at e18 and then to Q60 (|a_n| < 0.4, so every entry fits `i64`).
+const CDF_COEF_Q60: [[i64; CDF_TERMS]; CDF_POINTS] = build_cdf_coefs();
+/// ⌊2^100 / 10^12⌋: `x_e12 · E12_TO_Q60 >> 56` is x in Q44.
 const E12_TO_Q60: i128 = 1_267_650_600_228_229_401;
+/// 2^60: e18 → Q60 numerator.
+const TWO_POW_60: i128 = 1 << 60;
+
+const fn build_cdf_table_q60() -> [i64; CDF_POINTS] {
+    let mut out = [0i64; CDF_POINTS];
+    let mut i = 0;
+    while i < CDF_POINTS {
+        // ≤ 10^12 · 2^60 < 2^100: no overflow; result ≤ 2^60.
+        out[i] = ((CDF_TABLE_E12[i] * TWO_POW_60 + SCALE / 2) / SCALE) as i64;
+        i += 1;
+    }
+    out
+}
 
 const fn build_cdf_coefs() -> [[i64; CDF_TERMS]; CDF_POINTS] {
     let mut out = [[0i64; CDF_TERMS]; CDF_POINTS];
@@ -347,10 +414,11 @@ const fn build_cdf_coefs() -> [[i64; CDF_TERMS]; CDF_POINTS] {
             fact *= (n + 1) as i128;
             let sign: i128 = if n % 2 == 0 { 1 } else { -1 };
             let num = sign * PDF_TABLE_E18[i] * hermite[n];
-            let den = pow8 * fact * 1_000_000;
-            // Round to nearest.
-            // |coefficient| < 0.4e12: fits i64.
-            out[i][n] = (2 * num + den).div_euclid(2 * den) as i64;
+            let den = pow8 * fact;
+            // Round to nearest at e18 (|a_n| < 0.4e18 < 2^59), then to Q60
+            // (< 2^59 · 2^60 before the division: fits i128).
+            let a_e18 = (2 * num + den).div_euclid(2 * den);
+            out[i][n] = (a_e18 * TWO_POW_60 + E18 / 2).div_euclid(E18) as i64;
             pow8 *= 8;
             n += 1;
         }
@@ -361,9 +429,12 @@ const fn build_cdf_coefs() -> [[i64; CDF_TERMS]; CDF_POINTS] {
 
 /// e^x. Domain x ≤ [`EXP_MAX`] (else `MathDomain`); below −40 the result is 0.
 ///
-/// Method: x = (32k + j)·ln2/32 + r with |r| ≤ ln2/64; e^x = 2^k · 2^(j/32) · e^r,
-/// e^r by its degree-5 Taylor polynomial (truncation < 3e-15). Result
-/// rounded down; error ≤ `3e-12 · e^x + 2e-12`.
+/// Method, division-free and in binary fixed point: x = (32k + j)·ln2/32 + r
+/// with |r| ≤ ln2/64 (reduction at e18); r goes to Q60 and e^r is its
+/// degree-5 Taylor polynomial (truncation < 3e-15), evaluated with Q60
+/// multiplies; times 2^(j/32) (Q62 table), then 2^k and the conversion to
+/// e12 are one multiply by 10^12 and a shift. Result rounded down; error
+/// ≤ `3e-12 · e^x + 2e-12` (measured: the final floor plus ~1e-14 · e^x).
 pub fn exp(x: FixedE12) -> RiskResult<FixedE12> {
     count(Op::Exp);
     if x.0 > EXP_MAX.0 {
@@ -375,37 +446,29 @@ pub fn exp(x: FixedE12) -> RiskResult<FixedE12> {
     // |x| ≤ 4e13 raw: fits i64.
     let xr = x.0 as i64;
     let n = (xr + LN2_32_E12 / 2).div_euclid(LN2_32_E12);
-    // r = x − n·ln2/32, computed at e18 then rounded to e12. |r| < 1.1e16 raw e18.
-    let r_e18 = i128::from(xr) * 1_000_000 - i128::from(n) * LN2_32_E18;
-    let r = div_small_floor(r_e18 + 500_000, E6);
-    // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r/120)))).
-    const C: [i128; 5] = [
-        8_333_333_333,     // 1/120
-        41_666_666_667,    // 1/24
-        166_666_666_667,   // 1/6
-        500_000_000_000,   // 1/2
-        1_000_000_000_000, // 1
-    ];
-    let mut acc = C[0];
+    // r = x − n·ln2/32 at e18: |x|·10^6 < 2^66 and |n| ≤ 1847, so both
+    // products are exact in i128; |r| < 1.1e16 < 2^54.
+    let r_e18 = i128::from(xr).wrapping_mul(1_000_000) - i128::from(n) * LN2_32_E18;
+    // e18 → Q60: r · (2^123/10^18) / 2^63, floor; the product is below 2^118.
+    let r = (r_e18.wrapping_mul(E18_TO_Q123) >> 63) as i64;
+    // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r/120)))), all Q60.
+    let mut acc = EXP_COEF_Q60[0];
     let mut idx = 1;
-    while idx < C.len() {
-        acc = C[idx] + mul_raw(r, acc, false)?;
+    while idx < EXP_COEF_Q60.len() {
+        acc = EXP_COEF_Q60[idx] + mul_q60(r, acc);
         idx += 1;
     }
-    let p = SCALE + mul_raw(r, acc, false)?;
+    // p = e^r ∈ [0.989, 1.011] · 2^60.
+    let p = Q60_ONE + mul_q60(r, acc);
     let k = n >> 5;
     let j = (n & 31) as usize;
-    // m ∈ [0.98, 2.03] at e18: below 2^61.
-    let m = mul_raw(EXP2_TABLE_E18[j], p, false)?;
-    let scaled = if k >= 0 {
-        // k ≤ 58 for x ≤ 40, so m << k < 2^119.
-        m << k
-    } else {
-        let s = (-k).min(127) as u32;
-        m >> s
-    };
-    let (q, _) = udivrem_small(scaled as u128, E6);
-    Ok(FixedE12(q as i128))
+    count(Op::MulShift);
+    // 2^(j/32) · e^r < 1.98: m < 2^63 (Q62), exact 64×64→128 product.
+    let m = (mul_u64_wide(EXP2_TABLE_Q62[j], p as u64) >> 60) as u64;
+    // m · 10^12 < 2^103; e^x = that / 2^(62 − k) with k ∈ −58..=57, so the
+    // shift lies in 5..=120.
+    let shift = (62 - k) as u32;
+    Ok(FixedE12((mul_u64_wide(m, SCALE as u64) >> shift) as i128))
 }
 
 /// Natural logarithm. Domain x > 0 (else `MathDomain`); error ≤ 2e-12
@@ -431,8 +494,8 @@ pub fn ln(x: FixedE12) -> RiskResult<FixedE12> {
     };
     // m_q ∈ [2^60, 2^61): bits 55..60 select the bucket.
     let bucket = ((m_q >> 55) & 31) as usize;
-    // m_q < 2^61 and the reciprocal < 2^60: the product fits u128; ratio ≈ 2^60 ± 2^54.
-    let ratio = (m_q * LN_RECIP_Q60[bucket]) >> 60;
+    // m_q < 2^61 and the reciprocal < 2^61: one 64×64→128 multiply; ratio ≈ 2^60 ± 2^54.
+    let ratio = mul_u64_wide(m_q as u64, LN_RECIP_Q60[bucket] as u64) >> 60;
     let u = ratio as i64 - Q60_ONE;
     let mut acc = INV_N_Q60[LN_TERMS - 1];
     let mut n = LN_TERMS - 1;
@@ -441,18 +504,20 @@ pub fn ln(x: FixedE12) -> RiskResult<FixedE12> {
         acc = INV_N_Q60[n] - mul_q60(u, acc);
     }
     let series_q60 = mul_q60(u, acc);
-    // Q60 → e18, floor. |series| < 2^54, so the product < 2^114.
-    let series_e18 = (i128::from(series_q60) * 1_000_000_000_000_000_000) >> 60;
-    let total_e18 = i128::from(e) * LN2_E18 + LN_BUCKET_E18[bucket] + series_e18 - LN_1E12_E18;
-    Ok(FixedE12(div_small_floor(total_e18, E6)))
+    // Summed in Q60 (|total| < 2^67), then one multiply by 10^12 (< 2^107)
+    // and a shift: the floor to e12, with no division.
+    let total_q60 =
+        i128::from(e) * LN2_Q60 + LN_BUCKET_Q60[bucket] + i128::from(series_q60) - LN_1E12_Q60;
+    Ok(FixedE12(total_q60.wrapping_mul(SCALE) >> 60))
 }
 
 /// `a · b / 2^60`, floor, for |a|, |b| ≤ 2^61 whose product / 2^60 fits i64
 /// (true at every call site: one factor is below 2^57).
 #[inline(always)]
-fn mul_q60(a: i64, b: i64) -> i64 {
+pub(crate) fn mul_q60(a: i64, b: i64) -> i64 {
     count(Op::MulShift);
-    ((i128::from(a) * i128::from(b)) >> 60) as i64
+    // Exact: a 64×64-bit product always fits i128 (|a·b| ≤ 2^126).
+    (i128::from(a).wrapping_mul(i128::from(b)) >> 60) as i64
 }
 
 /// √x rounded down to the raw unit for x < 1.7e14 (beyond, where raw·10^12
@@ -471,8 +536,8 @@ pub fn sqrt_floor(x: FixedE12) -> RiskResult<FixedE12> {
 }
 
 /// ⌊√n⌋ for any `u128`. Newton's method from a power of two above √n
-/// converges monotonically from above; 7 rounds reach the floor for every
-/// 128-bit input, 12 are allowed.
+/// converges monotonically from above; 7 rounds (the first a shift) reach
+/// the floor for every 128-bit input, 12 are allowed.
 pub fn isqrt_u128(n: u128) -> u128 {
     count(Op::Sqrt);
     if n < 2 {
@@ -480,8 +545,15 @@ pub fn isqrt_u128(n: u128) -> u128 {
     }
     let bits = 128 - n.leading_zeros();
     // x0 = 2^⌈bits/2⌉ ∈ [√n, 2√n] and ≤ 2^64, so x + n/x ≤ 2^65 never overflows.
-    let mut x: u128 = 1 << bits.div_ceil(2);
-    for _ in 0..12 {
+    let shift = bits.div_ceil(2);
+    let mut x: u128 = 1 << shift;
+    // The first Newton step divides by a power of two: a shift.
+    let first = (x + (n >> shift)) >> 1;
+    if first >= x {
+        return x - u128::from(x.checked_mul(x).is_none_or(|sq| sq > n));
+    }
+    x = first;
+    for _ in 0..11 {
         let y = (x + n / x) >> 1;
         if y >= x {
             break;
@@ -495,39 +567,57 @@ pub fn isqrt_u128(n: u128) -> u128 {
     x
 }
 
-/// Standard normal CDF Φ(x), error ≤ 3e-12, saturating to exactly 0 / 1 for
+/// Standard normal CDF Φ(x), error ≤ 2e-12, saturating to exactly 0 / 1 for
 /// |x| ≥ 8.5. Φ(−x) = 1 − Φ(x) holds exactly.
 ///
 /// Method: Taylor expansion of Φ around the nearest multiple c of 1/8,
 /// `Φ(c) + Σ a_n h^{n+1}` with precomputed Hermite coefficients (7 terms,
-/// |h| ≤ 1/16): 7 fixed-point multiplies per call, no division.
+/// |h| ≤ 1/16), evaluated in Q60 ([`cdf_q60`]) and rounded down to e12.
 pub fn norm_cdf(x: FixedE12) -> RiskResult<FixedE12> {
-    count(Op::Cdf);
-    let upper = upper_cdf_abs(x.0.unsigned_abs());
+    let xa = x.0.unsigned_abs();
+    let upper_q60 = if xa >= CDF_SATURATE_E12 as u128 {
+        count(Op::Cdf);
+        Q60_ONE
+    } else {
+        // xa < 8.5e12 < 2^43: the product is below 2^104; x in Q44, floor.
+        cdf_q60(((xa as i128 * E12_TO_Q60) >> 56) as i64)
+    };
+    // upper_q60 ∈ [0, 2^60]: the product is below 2^100.
+    let upper = ((upper_q60 as i128 * SCALE) >> 60).clamp(0, SCALE);
     Ok(FixedE12(if x.0 >= 0 { upper } else { SCALE - upper }))
 }
 
-/// Φ(|x|) for |x| given as a raw e12 magnitude. The Horner steps run in
-/// Q60 on `i64` (one 64×64→128 multiply and a shift each, no division).
-fn upper_cdf_abs(xa: u128) -> i128 {
-    if xa >= CDF_SATURATE as u128 {
-        return SCALE;
+/// Φ(x) in Q60 (binary fixed point, 1.0 = 2^60) for x in Q44, error
+/// ≤ 1e-12 (table rounding 5e-13, truncation 2e-13, Horner floors 1e-17);
+/// saturates to exactly 0 / 2^60 for |x| ≥ 8.5, and Φ(−x) = 2^60 − Φ(x)
+/// exactly. The pricing kernel's Φ: the table index and h are bit
+/// operations, then 7 Q60 multiplies; no division.
+#[inline(always)]
+pub(crate) fn cdf_q60(x_q44: i64) -> i64 {
+    count(Op::Cdf);
+    let xa = x_q44.unsigned_abs();
+    let upper = if xa >= CDF_SATURATE_Q44 {
+        Q60_ONE
+    } else {
+        // Nearest multiple of 1/8 = 2^41 (Q44): i ≤ 68.
+        let i = ((xa + (1 << 40)) >> 41) as usize;
+        // |h| ≤ 2^40 (1/16 in Q44) → Q60 by a shift: |h_q| ≤ 2^56.
+        let h_q = (xa as i64 - ((i as i64) << 41)) << 16;
+        let coef = &CDF_COEF_Q60[i];
+        let mut acc = coef[CDF_TERMS - 1];
+        let mut n = CDF_TERMS - 1;
+        while n > 0 {
+            n -= 1;
+            // |coef| < 2^59 and |h_q·acc/2^60| < 2^55: no overflow.
+            acc = coef[n] + mul_q60(h_q, acc);
+        }
+        (CDF_TABLE_Q60[i] + mul_q60(h_q, acc)).clamp(0, Q60_ONE)
+    };
+    if x_q44 >= 0 {
+        upper
+    } else {
+        Q60_ONE - upper
     }
-    let xa = xa as i64;
-    let i = ((xa * 8 + 500_000_000_000) / 1_000_000_000_000) as usize;
-    let h = xa - (i as i64) * CDF_STEP;
-    // h (e12, |h| ≤ 6.25e10) → Q60: h · 2^100/10^12 / 2^40; |h_q| < 2^56.
-    let h_q = ((i128::from(h) * E12_TO_Q60) >> 40) as i64;
-    let coef = &CDF_COEF_E12[i];
-    let mut acc = coef[CDF_TERMS - 1];
-    let mut n = CDF_TERMS - 1;
-    while n > 0 {
-        n -= 1;
-        // |coef| < 2^39 and |h_q·acc/2^60| < 2^36: no overflow.
-        acc = coef[n] + mul_q60(h_q, acc);
-    }
-    let v = CDF_TABLE_E12[i] + i128::from(mul_q60(h_q, acc));
-    v.clamp(0, SCALE)
 }
 
 /// Standard normal PDF φ(x) = e^{−x²/2}/√(2π), error ≤ `2e-12 + 3e-12·φ(x)`;

@@ -6,18 +6,24 @@
 //! ## Cost
 //!
 //! Everything that does not depend on the scenario is hoisted: ln K, √T,
-//! e^{−rT} and K·e^{−rT} once per series ([`TimeTerms`]); σ'√T and its inverse
-//! once per volatility shock ([`VolTerms`]); the shocked spot and its
-//! logarithm once per spot shock. Each of the 9 × 3 scenarios then costs one
-//! e12 multiply for d1, two Φ (7 binary Q60 multiplies each, no division),
-//! two e12 multiplies for the price and one for the per-contract
-//! conversion, and no division.
+//! e^{−rT} and K·e^{−rT} once per series ([`TimeTerms`]); σ'√T, its binary
+//! reciprocal and v in Q44 once per volatility shock ([`VolTerms`]); the
+//! shocked spot, its logarithm and the d1 numerator `ln S' − ln K + rT` once
+//! per spot shock. Each of the 9 × 3 scenarios then runs in binary fixed
+//! point: d1 and d2 in Q44 from one 64×64→128 multiply and a shift, two Φ
+//! whose table index and offset are bit operations followed by 7 Q60
+//! multiplies each, the two price legs as exact 128-bit products with a
+//! single final shift (rounded down once), and one e12 multiply for the
+//! per-contract conversion (kept separate so a scenario value equals
+//! `black76::price` × contract size to the unit). No variable division and
+//! no 256-bit fallback on the scenario path.
 //!
 //! Measured with `--features op-count` on the default grid (`benches/series.rs`),
-//! one refresh performs: 142 e12 multiplies, 448 Q60 multiplies (inside Φ and
-//! ln), 5 variable divisions, 10 `ln`, 2 `exp`, 1 integer square root, 54 Φ
-//! and 1 φ. One `black76::price_and_greeks` performs 28 e12 multiplies, 28 Q60
-//! multiplies, 3 divisions, 2 ln, 2 exp, 1 square root, 2 Φ and 1 φ.
+//! one refresh performs: 47 e12 multiplies, 543 Q60 multiplies (d1, Φ,
+//! price legs, ln, exp), 4 variable divisions, 10 `ln`, 2 `exp`, 1 integer
+//! square root, 54 Φ and 1 φ. One `black76::price_and_greeks` performs 13
+//! e12 multiplies, 43 Q60 multiplies, 2 divisions, 2 ln, 2 exp, 1 square
+//! root, 2 Φ and 1 φ.
 //!
 //! Estimated SBF compute units (our estimates from the instruction mix,
 //! not measurements; published figures for generic `u128` fixed-point
@@ -28,29 +34,31 @@
 //! |-------------------------------------------|---------|--------------------------------------------|
 //! | e12 multiply (64×64→128 + ÷10^12)         | ~80     | emulated 128-bit product, 3 `udiv64`, sign |
 //! | Q60 multiply (64×64→128 + shift)          | ~30     | emulated 128-bit product, no division      |
-//! | variable division (`i128` / `i128`)       | ~600    | software long division                     |
-//! | `ln` overhead beyond its 7 Q60 multiplies | ~150    | clz, one `u128` product, table             |
-//! | Φ overhead beyond its 7 Q60 multiplies    | ~60     | index, Q60 conversion, table               |
-//! | `exp` (6 e12 multiplies + overhead)       | ~600    | table 2^(j/32), no division                |
-//! | integer square root                       | ~5,000  | ≤ 8 `u128` divisions (once per series)     |
+//! | variable division (`u128` / `u128`)       | ~600    | software long division                     |
+//! | `ln` overhead beyond its 7 Q60 multiplies | ~120    | clz, one 64×64 product, table, ×10^12      |
+//! | Φ overhead beyond its 7 Q60 multiplies    | ~40     | shifts and masks, table                    |
+//! | `exp` overhead beyond its 7 Q60 multiplies| ~150    | reduction, table 2^(j/32), ×10^12, shift   |
+//! | integer square root                       | ~4,500  | ≤ 7 `u128` divisions (once per series)     |
 //!
-//! One refresh: 142 × 80 + 448 × 30 + 5 × 600 + 5,000 + 54 × 60 + 10 × 150
-//! plus 2 × 600 and ~3,000 for loops and checks, ≈ 41k CU (≈ 1.5k CU per
-//! scenario); a realistic range is 30–60k CU, comfortably inside one
+//! One refresh: 47 × 80 + 543 × 30 + 4 × 600 + 4,500 + 54 × 40 +
+//! 10 × 120 + 2 × 150, and ~3,000 for loops and checks, ≈ 34k CU (≈ 1.3k CU
+//! per scenario); a realistic range is 25–50k CU, comfortably inside one
 //! instruction's budget. The program's tests should pin the real figure
 //! under a tight compute limit.
 //!
-//! Natively (x86-64, `cargo bench --bench series`) a refresh takes ≈ 4.3 µs,
-//! ≈ 7× the floating-point twin of the same algorithm.
+//! Natively (x86-64, `cargo bench --bench series`) a refresh takes ≈ 1.4 µs,
+//! ≈ 2.3× the floating-point twin of the same algorithm (was ≈ 4.1 µs, 6.7×).
+//! The nine logarithms are computed in a loop of their own, ahead of the
+//! scenarios, so that their latency-bound series overlap.
 
 use crate::black76::{
-    expired_greeks, intrinsic, validate_market, Evaluation, Greeks, TimeTerms, VolTerms,
-    MAX_VOL_E6, MIN_VOL_E6,
+    d1_numerator, expired_greeks, intrinsic, scenario_price, validate_market, Evaluation, Greeks,
+    TimeTerms, VolTerms, MAX_VOL_E6, MIN_VOL_E6,
 };
 use crate::error::{RiskError, RiskResult};
-use crate::fixed::FixedE12;
+use crate::fixed::{div_small_floor, mul_floor_u64, FixedE12};
 use crate::math::ln;
-use crate::num::{div_floor, mul_div_ceil, to_i64};
+use crate::num::to_i64;
 use crate::types::{ScenarioGrid, SeriesRisk, MAX_SCENARIOS, MAX_SPOT_SHOCKS, MAX_VOL_SHOCKS};
 
 /// `SeriesRisk::flags` bit: computed from a settlement price (expired, intrinsic only).
@@ -59,6 +67,8 @@ pub const FLAG_SETTLED: u32 = 1;
 pub const MAX_SHOCK_BPS: i32 = 100_000;
 /// unit: bps. 1.0 in basis points.
 const BPS: i128 = 10_000;
+/// [`BPS`] as the constant divisor of `div_small_floor`.
+const BPS_U64: u64 = 10_000;
 
 /// The static terms of one option series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,7 +167,8 @@ fn zero_index(shocks: &[i32]) -> RiskResult<usize> {
 
 /// precision: e12. `spot · (1 + shock_bps/10^4)`, floor; fails if it reaches 0.
 fn shocked_spot_floor(spot: FixedE12, shock_bps: i32) -> RiskResult<FixedE12> {
-    let v = div_floor(spot.0.saturating_mul(BPS + i128::from(shock_bps)), BPS)?;
+    // A constant divisor: a few multiplies instead of a 128-bit division.
+    let v = div_small_floor(spot.0.saturating_mul(BPS + i128::from(shock_bps)), BPS_U64);
     if v <= 0 {
         return Err(RiskError::NonPositivePrice);
     }
@@ -166,8 +177,13 @@ fn shocked_spot_floor(spot: FixedE12, shock_bps: i32) -> RiskResult<FixedE12> {
 
 /// precision: e6. `vol · (1 + shock_bps/10^4)`, floor, clamped into 1%..=500%.
 pub fn shocked_vol_e6(vol_e6: u32, shock_bps: i32) -> u32 {
-    // i128: cannot overflow for any u32 × i32 input.
-    let v = i128::from(vol_e6) * (10_000 + i128::from(shock_bps)) / 10_000;
+    // i128: cannot overflow for any u32 × i32 input. Floor by a constant
+    // divisor (no 128-bit division); it differs from truncation only for
+    // negative values, which clamp to the minimum either way.
+    let v = div_small_floor(
+        i128::from(vol_e6) * (10_000 + i128::from(shock_bps)),
+        BPS_U64,
+    );
     v.clamp(i128::from(MIN_VOL_E6), i128::from(MAX_VOL_E6)) as u32
 }
 
@@ -183,8 +199,14 @@ fn validate_series(series: &SeriesParams) -> RiskResult<()> {
 }
 
 /// unit: quote native per contract. `value_e12 · contract_size`, floor.
+#[inline(always)]
 fn per_contract_floor(value: FixedE12, contract_size_e6: u64) -> RiskResult<i64> {
-    to_i64(value.mul_floor(FixedE12(i128::from(contract_size_e6)))?.0)
+    match u64::try_from(value.0) {
+        // Non-negative and below 2^64 (every live price in practice): the
+        // unsigned product and division by the scale only, same result.
+        Ok(v) => to_i64(mul_floor_u64(v, contract_size_e6) as i128),
+        Err(_) => to_i64(value.mul_floor(FixedE12(i128::from(contract_size_e6)))?.0),
+    }
 }
 
 /// Reprice one series over the grid at the given market and fill its [`SeriesRisk`].
@@ -240,14 +262,14 @@ pub fn series_risk(
                 .mul_floor(FixedE12(i128::from(cs) * 10))?
                 .0,
         )?,
-        vega_native: to_i64(div_floor(
+        vega_native: to_i64(div_small_floor(
             greeks.vega.mul_floor(FixedE12(i128::from(cs)))?.0,
             100,
-        )?)?,
-        theta_native: to_i64(div_floor(
+        ))?,
+        theta_native: to_i64(div_small_floor(
             greeks.theta.mul_floor(FixedE12(i128::from(cs)))?.0,
             365,
-        )?)?,
+        ))?,
         short_floor_mm_native: floor_mm,
         short_floor_im_native: floor_im,
         vol_ref_e6: market.vol_e6,
@@ -274,19 +296,29 @@ fn live_scenarios(
             *slot = VolTerms::new(&time, shocked_vol_e6(market.vol_e6, shock))?;
         }
     }
-    let mut values = [0i64; MAX_SCENARIOS];
-    let mut greeks = None;
-    for (i, &spot_shock) in spot_shocks.iter().enumerate() {
+    // Per spot shock: S', ln S' and the d1 numerator. Computed in a loop of
+    // their own so the (latency-bound, independent) logarithms overlap.
+    let mut spots = [(FixedE12::ZERO, FixedE12::ZERO, 0i64); MAX_SPOT_SHOCKS];
+    for (slot, &spot_shock) in spots.iter_mut().zip(spot_shocks) {
         let s = shocked_spot_floor(spot, spot_shock)?;
         let ln_s = ln(s)?;
+        *slot = (s, ln_s, d1_numerator(&time, ln_s)?);
+    }
+    let mut values = [0i64; MAX_SCENARIOS];
+    let mut greeks = None;
+    for (i, (&spot_shock, &(s, ln_s, num))) in spot_shocks.iter().zip(&spots).enumerate() {
         for (j, (vol, &vol_shock)) in vols.iter().zip(vol_shocks).enumerate() {
-            let eval = Evaluation::new(&time, vol, s, ln_s)?;
-            let price = eval.price(series.is_call, &time)?;
+            let price = if spot_shock == 0 && vol_shock == 0 {
+                // The reference scenario also yields the Greeks; its price is
+                // the same arithmetic as `scenario_price`, to the unit.
+                let eval = Evaluation::new(&time, vol, s, ln_s)?;
+                greeks = Some(eval.greeks(series.is_call, &time, vol)?);
+                eval.price(series.is_call, &time)?
+            } else {
+                scenario_price(series.is_call, &time, vol, s, num)?
+            };
             values[ScenarioGrid::scenario_index(i, j)] =
                 per_contract_floor(price, series.contract_size_e6)?;
-            if spot_shock == 0 && vol_shock == 0 {
-                greeks = Some(eval.greeks(series.is_call, &time, vol)?);
-            }
         }
     }
     // The validated grid contains the (0, 0) scenario.
@@ -322,9 +354,18 @@ fn short_floors_ceil(series: &SeriesParams, spot: FixedE12) -> RiskResult<(i64, 
     let notional = spot
         .mul_ceil(FixedE12(i128::from(series.contract_size_e6)))?
         .0;
-    let mm = mul_div_ceil(notional, i128::from(series.short_floor_mm_bps), BPS)?;
-    let im = mul_div_ceil(notional, i128::from(series.short_floor_im_bps), BPS)?;
+    let mm = bps_of_ceil(notional, series.short_floor_mm_bps)?;
+    let im = bps_of_ceil(notional, series.short_floor_im_bps)?;
     Ok((to_i64(mm)?, to_i64(im)?))
+}
+
+/// `notional · bps / 10^4` rounded towards +∞ (the divisor is a constant).
+fn bps_of_ceil(notional: i128, bps: u16) -> RiskResult<i128> {
+    let p = notional
+        .checked_mul(i128::from(bps))
+        .ok_or(RiskError::MathOverflow)?;
+    // ceil(p / d) = −floor(−p / d); |p| < 2^127, so the negations are in range.
+    Ok(-div_small_floor(-p, BPS_U64))
 }
 
 /// Risk of an expired series at its settlement price: every scenario (all

@@ -144,7 +144,7 @@ fn norm_cdf_and_pdf_within_bound() {
         let got = to_f64(norm_cdf(FixedE12(raw)).unwrap());
         let want = reference::norm_cdf(x);
         let err = (got - want).abs();
-        assert!(err <= 3e-12, "Φ({x}) = {got:e} vs {want:e}");
+        assert!(err <= 2e-12, "Φ({x}) = {got:e} vs {want:e}");
         cdf_worst.see(err, || format!("x={x}"));
 
         let got = to_f64(norm_pdf(FixedE12(raw)).unwrap());
