@@ -84,13 +84,24 @@ pub fn plan_call(
     let params = exchange.liquidation_params();
     loaded.with_inputs(account, |inputs| {
         let plan = plan_liquidation(inputs, &params).map_err(planner_error)?;
-        if max_quantity >= plan.quantity {
-            return Ok(plan);
-        }
         let lot = match plan.candidate {
             Candidate::Position(i) => loaded.series_at(i as usize)?.lot_size_contracts,
             Candidate::Collateral(_) => 1,
         };
+        if max_quantity >= plan.quantity {
+            // Just enough, proven on-chain: one lot less would miss the target.
+            if plan.tier < 3 && plan.reaches_target && !plan.closes_candidate && plan.quantity > lot
+            {
+                let less =
+                    evaluate_liquidation(inputs, &params, plan.candidate, plan.quantity - lot)
+                        .map_err(planner_error)?;
+                require!(
+                    less.ratio_after_bps < params.target_ratio_bps as u64,
+                    ErrorCode::LiquidationPostConditionFailed
+                );
+            }
+            return Ok(plan);
+        }
         let quantity = max_quantity / lot * lot;
         require!(quantity > 0, ErrorCode::NothingToLiquidate);
         evaluate_liquidation(inputs, &params, plan.candidate, quantity).map_err(planner_error)
