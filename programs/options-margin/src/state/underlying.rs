@@ -1,14 +1,15 @@
 //! An underlying: its Pyth feed, scenario grid and volatility rules.
 
 use anchor_lang::prelude::*;
+use bytemuck::{Pod, Zeroable};
 use options_margin_risk::ScenarioGrid;
 
 use crate::oracle::OracleConfig;
 
 /// The scenario grid as stored (same layout as the risk crate's
 /// [`ScenarioGrid`], mirrored so the IDL can describe it).
-#[zero_copy]
-#[derive(Debug, PartialEq, Eq, AnchorSerialize, AnchorDeserialize)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, AnchorSerialize, AnchorDeserialize)]
 pub struct GridConfig {
     /// unit: bps of spot. Sorted ascending, contains 0; first `spot_count` used.
     pub spot_shocks_bps: [i32; 9],
