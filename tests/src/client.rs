@@ -10,6 +10,18 @@ use options_margin::state::{Exchange, MarginAccount};
 
 use crate::bench::TestBench;
 
+/// Fetches `metas` into owned accounts a real `AccountInfo` can borrow from.
+async fn fetch_accounts(bench: &TestBench, metas: &[AccountMeta]) -> Vec<TestAccount> {
+    let mut owned = Vec::with_capacity(metas.len());
+    for meta in metas {
+        let acc = bench.get_account(&meta.pubkey).await.expect("margin-check account exists");
+        let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
+        t.lamports = acc.lamports;
+        owned.push(t);
+    }
+    owned
+}
+
 /// Computes `margin`'s equity, IM and MM as a margin check would right now,
 /// from the margin-check accounts `health` (as passed to an instruction).
 pub async fn margin_summary(
@@ -21,16 +33,7 @@ pub async fn margin_summary(
     let exchange: Exchange = bench.load_zc(exchange_key).await;
     let account: MarginAccount = bench.load_zc(margin).await;
     let now = bench.now().await;
-    let mut owned = Vec::with_capacity(health_metas.len());
-    for meta in health_metas {
-        let acc = bench
-            .get_account(&meta.pubkey)
-            .await
-            .expect("margin-check account exists");
-        let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
-        t.lamports = acc.lamports;
-        owned.push(t);
-    }
+    let mut owned = fetch_accounts(bench, health_metas).await;
     let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
     health::account_margin(
         &account,
@@ -88,16 +91,7 @@ pub async fn plan_liquidation(
     let exchange: Exchange = bench.load_zc(exchange_key).await;
     let account: MarginAccount = bench.load_zc(margin).await;
     let now = bench.now().await;
-    let mut owned = Vec::with_capacity(health_metas.len());
-    for meta in health_metas {
-        let acc = bench
-            .get_account(&meta.pubkey)
-            .await
-            .expect("margin-check account exists");
-        let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
-        t.lamports = acc.lamports;
-        owned.push(t);
-    }
+    let mut owned = fetch_accounts(bench, health_metas).await;
     let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
     let loaded = health::load_inputs(
         &account,

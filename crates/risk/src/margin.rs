@@ -383,6 +383,42 @@ struct Totals {
     hc_im: i128,
 }
 
+/// Adds one underlying's worst losses and net floors to the totals;
+/// returns the worst (MM, IM) losses.
+fn add_underlying(t: &mut Totals, u: &UnderlyingRisk) -> RiskResult<(i128, i128)> {
+    let wm = worst_loss(&u.scenario_pnl_native, u.mm_mask);
+    let wi = worst_loss(&u.scenario_pnl_native, u.used_mask);
+    t.scen_mm = t.scen_mm.safe_add(wm)?;
+    t.scen_im = t.scen_im.safe_add(wi)?;
+    for g in 0..2 {
+        let (fm, fi) = group_floors(
+            i128::from(u.net_floor_mm_native[g]),
+            i128::from(u.net_floor_im_native[g]),
+        );
+        t.floor_mm = t.floor_mm.safe_add(fm)?;
+        t.floor_im = t.floor_im.safe_add(fi)?;
+    }
+    Ok((wm, wi))
+}
+
+/// Adds every collateral's value and haircuts; at most one settlement entry.
+fn add_collaterals(t: &mut Totals, collaterals: &[CollateralInput]) -> RiskResult<()> {
+    let mut settlements = 0;
+    for c in collaterals {
+        c.validate()?;
+        settlements += usize::from(c.is_settlement);
+        let v = c.value_floor()?;
+        let (hm, hi) = c.haircuts_ceil(v)?;
+        t.collateral = t.collateral.safe_add(v)?;
+        t.hc_mm = t.hc_mm.safe_add(hm)?;
+        t.hc_im = t.hc_im.safe_add(hi)?;
+    }
+    if settlements > 1 {
+        return Err(RiskError::InvalidInput);
+    }
+    Ok(())
+}
+
 /// Equity, MM and IM of an account, without per-position detail.
 ///
 /// Errors: `InvalidInput` (too many entries, an underlying index without a
@@ -408,34 +444,11 @@ pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
         accumulate_position(&mut out.underlyings[usize::from(p.underlying)], p)?;
     }
     for u in out.underlyings.iter_mut().take(inputs.grids.len()) {
-        let wm = worst_loss(&u.scenario_pnl_native, u.mm_mask);
-        let wi = worst_loss(&u.scenario_pnl_native, u.used_mask);
+        let (wm, wi) = add_underlying(&mut t, u)?;
         u.worst_loss_mm_native = to_i64(wm)?;
         u.worst_loss_im_native = to_i64(wi)?;
-        t.scen_mm = t.scen_mm.safe_add(wm)?;
-        t.scen_im = t.scen_im.safe_add(wi)?;
-        for g in 0..2 {
-            let (fm, fi) = group_floors(
-                i128::from(u.net_floor_mm_native[g]),
-                i128::from(u.net_floor_im_native[g]),
-            );
-            t.floor_mm = t.floor_mm.safe_add(fm)?;
-            t.floor_im = t.floor_im.safe_add(fi)?;
-        }
     }
-    let mut settlements = 0;
-    for c in inputs.collaterals {
-        c.validate()?;
-        settlements += usize::from(c.is_settlement);
-        let v = c.value_floor()?;
-        let (hm, hi) = c.haircuts_ceil(v)?;
-        t.collateral = t.collateral.safe_add(v)?;
-        t.hc_mm = t.hc_mm.safe_add(hm)?;
-        t.hc_im = t.hc_im.safe_add(hi)?;
-    }
-    if settlements > 1 {
-        return Err(RiskError::InvalidInput);
-    }
+    add_collaterals(&mut t, inputs.collaterals)?;
     finish_summary(&t, &mut out, inputs.grids.len())?;
     Ok(out)
 }
@@ -506,30 +519,9 @@ pub fn margin_totals(inputs: &AccountInputs) -> RiskResult<MarginTotals> {
         for p in inputs.positions.iter().filter(|p| usize::from(p.underlying) == k) {
             accumulate_position(&mut u, p)?;
         }
-        t.scen_mm = t.scen_mm.safe_add(worst_loss(&u.scenario_pnl_native, u.mm_mask))?;
-        t.scen_im = t.scen_im.safe_add(worst_loss(&u.scenario_pnl_native, u.used_mask))?;
-        for g in 0..2 {
-            let (fm, fi) = group_floors(
-                i128::from(u.net_floor_mm_native[g]),
-                i128::from(u.net_floor_im_native[g]),
-            );
-            t.floor_mm = t.floor_mm.safe_add(fm)?;
-            t.floor_im = t.floor_im.safe_add(fi)?;
-        }
+        add_underlying(&mut t, &u)?;
     }
-    let mut settlements = 0;
-    for c in inputs.collaterals {
-        c.validate()?;
-        settlements += usize::from(c.is_settlement);
-        let v = c.value_floor()?;
-        let (hm, hi) = c.haircuts_ceil(v)?;
-        t.collateral = t.collateral.safe_add(v)?;
-        t.hc_mm = t.hc_mm.safe_add(hm)?;
-        t.hc_im = t.hc_im.safe_add(hi)?;
-    }
-    if settlements > 1 {
-        return Err(RiskError::InvalidInput);
-    }
+    add_collaterals(&mut t, inputs.collaterals)?;
     let equity = t.collateral.safe_add(t.options)?;
     let mm = t.scen_mm.safe_add(t.floor_mm)?.safe_add(t.hc_mm)?;
     let im = t.scen_im.safe_add(t.floor_im)?.safe_add(t.hc_im)?;

@@ -100,4 +100,16 @@ impl Series {
     pub fn is_call(&self) -> bool {
         self.is_call == 1
     }
+
+    /// The risk crate's static terms of this series on `underlying`.
+    pub fn params(&self, underlying: &super::Underlying) -> options_margin_risk::series::SeriesParams {
+        options_margin_risk::series::SeriesParams {
+            is_call: self.is_call(),
+            strike_e12: self.strike_e12,
+            expiry_ts: self.expiry_ts,
+            contract_size_e6: self.contract_size_e6,
+            short_floor_mm_bps: underlying.short_floor_mm_bps,
+            short_floor_im_bps: underlying.short_floor_im_bps,
+        }
+    }
 }

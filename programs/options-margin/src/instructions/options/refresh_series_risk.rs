@@ -1,5 +1,5 @@
 use anchor_lang::prelude::*;
-use options_margin_risk::series::{series_risk, MarketInputs, SeriesParams};
+use options_margin_risk::series::{series_risk, MarketInputs};
 
 use crate::error::ErrorCode;
 use crate::events::SeriesRiskRefreshedEvent;
@@ -38,14 +38,7 @@ pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
         ErrorCode::OracleOutOfOrder
     );
 
-    let params = SeriesParams {
-        is_call: series.is_call(),
-        strike_e12: series.strike_e12,
-        expiry_ts: series.expiry_ts,
-        contract_size_e6: series.contract_size_e6,
-        short_floor_mm_bps: underlying.short_floor_mm_bps,
-        short_floor_im_bps: underlying.short_floor_im_bps,
-    };
+    let params = series.params(&underlying);
     let market = MarketInputs {
         spot_e12: price.price_e12,
         vol_e6: series.vol_e6,

@@ -2,7 +2,7 @@
 //! cash-settles one account's position in a settled series.
 
 use anchor_lang::prelude::*;
-use options_margin_risk::series::{settled_series_risk, SeriesParams};
+use options_margin_risk::series::settled_series_risk;
 
 use crate::error::ErrorCode;
 use crate::events::{PositionSettledEvent, SeriesSettledEvent};
@@ -43,14 +43,7 @@ pub fn settle_series(ctx: Context<SettleSeries>) -> Result<()> {
     let fallback = now > window_end && price.publish_time >= series.expiry_ts;
     require!(in_window || fallback, ErrorCode::SettlementPriceOutOfWindow);
 
-    let params = SeriesParams {
-        is_call: series.is_call(),
-        strike_e12: series.strike_e12,
-        expiry_ts: series.expiry_ts,
-        contract_size_e6: series.contract_size_e6,
-        short_floor_mm_bps: underlying.short_floor_mm_bps,
-        short_floor_im_bps: underlying.short_floor_im_bps,
-    };
+    let params = series.params(&underlying);
     let risk =
         settled_series_risk(&params, price.price_e12, price.publish_time).map_err(risk_error)?;
     series.risk = StoredSeriesRisk::from_risk(&risk);
