@@ -37,17 +37,38 @@ pub fn process_instruction(
     options_margin::entry(program_id, accounts, data)
 }
 
-/// True when an SBF build of the program is available and should be tested.
+/// [`process_instruction`] for the `liquidation_vault` program (the CPI
+/// caller of options-margin's `partial_liquidate`).
+pub fn process_vault_instruction(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // SAFETY: as in `process_instruction`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    liquidation_vault::entry(program_id, accounts, data)
+}
+
+/// True when an SBF build of options-margin is available and should be tested.
 pub fn sbf_binary_available() -> bool {
+    sbf_binary_available_for("options_margin")
+}
+
+/// True when `SBF_OUT_DIR` (or `BPF_OUT_DIR`) holds `<program_name>.so`.
+pub fn sbf_binary_available_for(program_name: &str) -> bool {
     ["SBF_OUT_DIR", "BPF_OUT_DIR"].iter().any(|var| {
         std::env::var(var)
-            .map(|dir| Path::new(&dir).join("options_margin.so").is_file())
+            .map(|dir| Path::new(&dir).join(format!("{program_name}.so")).is_file())
             .unwrap_or(false)
     })
 }
 
-/// A fresh `ProgramTest` with the program registered (native, or the SBF
-/// binary when one is available).
+/// A fresh `ProgramTest` with options-margin and liquidation-vault
+/// registered. Each program runs from its SBF binary when `SBF_OUT_DIR`
+/// holds it, natively otherwise (`prefer_bpf` is set per program): with
+/// both `.so` files both run as SBF; with only `options_margin.so` the
+/// suite keeps testing that binary and the vault runs natively, calling
+/// into it through the runtime's CPI either way.
 pub fn program_test() -> ProgramTest {
     // program-test logs every instruction at debug level unless told
     // otherwise; keep test output readable (set RUST_LOG to see them).
@@ -63,6 +84,12 @@ pub fn program_test() -> ProgramTest {
         "options_margin",
         options_margin::ID,
         processor!(process_instruction),
+    );
+    pt.prefer_bpf(sbf_binary_available_for("liquidation_vault"));
+    pt.add_program(
+        "liquidation_vault",
+        liquidation_vault::ID,
+        processor!(process_vault_instruction),
     );
     pt
 }

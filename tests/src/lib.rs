@@ -4,7 +4,9 @@
 //!
 //! The program runs natively through [`bench::process_instruction`] unless
 //! `SBF_OUT_DIR` (or `BPF_OUT_DIR`) holds `options_margin.so`, in which case
-//! the very same suite runs against that binary.
+//! the very same suite runs against that binary. The `liquidation_vault`
+//! program (options-margin's CPI caller, see [`vault`]) is registered the
+//! same way, on its own `liquidation_vault.so`.
 //!
 //! The integration suite (`tests/suite.rs`) and the demo (`app/`) both build
 //! on this crate.
@@ -22,6 +24,7 @@ pub mod liquidation;
 pub mod options;
 pub mod pyth;
 pub mod tokens;
+pub mod vault;
 
 pub use bench::TestBench;
 pub use exchange::{ExchangeFixture, User};

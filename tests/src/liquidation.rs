@@ -45,15 +45,47 @@ impl ExchangeFixture {
         min_fee_native: u64,
     ) -> Instruction {
         let health_from = self.liquidatee_health(bench, liquidatee).await;
-        let mut receiver: MarginAccount = bench.load_zc(&caller.margin).await;
-        if let Ok((_, target, is_position)) = client::plan_liquidation(
-            bench,
+        let health_to = self
+            .liquidator_health_after(
+                bench,
+                &caller.margin,
+                liquidatee,
+                &health_from,
+                max_quantity,
+            )
+            .await;
+        let args = LiquidateArgs {
+            max_quantity,
+            min_fee_native,
+            health_accounts_liquidatee: health_from.len() as u8,
+        };
+        ix::partial_liquidate(
+            &caller.wallet.pubkey(),
             &self.exchange,
             liquidatee,
+            &caller.margin,
+            args,
             &health_from,
-            max_quantity,
+            &health_to,
         )
-        .await
+    }
+
+    /// The margin-check accounts of the liquidator account `receiver` for
+    /// its state after a liquidation of `liquidatee` (whose current
+    /// accounts are `health_from`): its current state plus the target the
+    /// off-chain plan predicts (its current state when the plan fails).
+    pub async fn liquidator_health_after(
+        &self,
+        bench: &TestBench,
+        receiver: &Pubkey,
+        liquidatee: &Pubkey,
+        health_from: &[AccountMeta],
+        max_quantity: u64,
+    ) -> Vec<AccountMeta> {
+        let mut receiver: MarginAccount = bench.load_zc(receiver).await;
+        if let Ok((_, target, is_position)) =
+            client::plan_liquidation(bench, &self.exchange, liquidatee, health_from, max_quantity)
+                .await
         {
             if is_position {
                 if receiver.position_slot(&target).is_none() {
@@ -69,21 +101,7 @@ impl ExchangeFixture {
                 let _ = receiver.collateral_slot_or_insert(&target);
             }
         }
-        let health_to = self.health_accounts_for(bench, &receiver).await;
-        let args = LiquidateArgs {
-            max_quantity,
-            min_fee_native,
-            health_accounts_liquidatee: health_from.len() as u8,
-        };
-        ix::partial_liquidate(
-            &caller.wallet.pubkey(),
-            &self.exchange,
-            liquidatee,
-            &caller.margin,
-            args,
-            &health_from,
-            &health_to,
-        )
+        self.health_accounts_for(bench, &receiver).await
     }
 
     /// Sends a liquidation and returns its events.

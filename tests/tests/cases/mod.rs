@@ -4,6 +4,7 @@ mod amounts;
 mod bankruptcy;
 mod conservation;
 mod conservation_options;
+mod cpi;
 mod layout;
 mod lifecycle;
 mod liquidation;
