@@ -14,7 +14,10 @@ use crate::bench::TestBench;
 async fn fetch_accounts(bench: &TestBench, metas: &[AccountMeta]) -> Vec<TestAccount> {
     let mut owned = Vec::with_capacity(metas.len());
     for meta in metas {
-        let acc = bench.get_account(&meta.pubkey).await.expect("margin-check account exists");
+        let acc = bench
+            .get_account(&meta.pubkey)
+            .await
+            .expect("margin-check account exists");
         let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
         t.lamports = acc.lamports;
         owned.push(t);

@@ -438,7 +438,11 @@ pub fn deposit_insurance(
     )
 }
 
-pub fn resolve_bankruptcy(exchange: &Pubkey, margin_account: &Pubkey, settlement_mint: &Pubkey) -> Instruction {
+pub fn resolve_bankruptcy(
+    exchange: &Pubkey,
+    margin_account: &Pubkey,
+    settlement_mint: &Pubkey,
+) -> Instruction {
     build(
         options_margin::accounts::ResolveBankruptcy {
             exchange: *exchange,

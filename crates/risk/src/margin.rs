@@ -516,7 +516,11 @@ pub fn margin_totals(inputs: &AccountInputs) -> RiskResult<MarginTotals> {
     for (k, grid) in inputs.grids.iter().enumerate() {
         let mut u = UnderlyingRisk::ZERO;
         (u.used_mask, u.mm_mask) = scenario_masks(grid)?;
-        for p in inputs.positions.iter().filter(|p| usize::from(p.underlying) == k) {
+        for p in inputs
+            .positions
+            .iter()
+            .filter(|p| usize::from(p.underlying) == k)
+        {
             accumulate_position(&mut u, p)?;
         }
         add_underlying(&mut t, &u)?;

@@ -102,7 +102,10 @@ impl Series {
     }
 
     /// The risk crate's static terms of this series on `underlying`.
-    pub fn params(&self, underlying: &super::Underlying) -> options_margin_risk::series::SeriesParams {
+    pub fn params(
+        &self,
+        underlying: &super::Underlying,
+    ) -> options_margin_risk::series::SeriesParams {
         options_margin_risk::series::SeriesParams {
             is_call: self.is_call(),
             strike_e12: self.strike_e12,
