@@ -181,3 +181,25 @@ impl ExchangeFixture {
         }
     }
 }
+
+impl ExchangeFixture {
+    /// Registers one more SOL underlying (the next index, same parameters
+    /// and oracle as [`Self::add_sol_underlying`]) and returns its address.
+    /// Series with equal terms on two such underlyings carry identical risk
+    /// vectors, which lets a test tie the liquidation score exactly.
+    pub async fn add_another_sol_underlying(&self, bench: &mut TestBench) -> Pubkey {
+        let exchange: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
+        let index = exchange.underlying_count;
+        let ix = ix::add_underlying(
+            &self.admin.pubkey(),
+            &self.exchange,
+            index,
+            sol_underlying_params(),
+        );
+        bench
+            .send(&[ix], &[&self.admin])
+            .await
+            .expect("add_underlying");
+        pda::underlying(&self.exchange, index).0
+    }
+}

@@ -11,6 +11,7 @@ mod liquidation;
 mod margin_rules;
 mod oracle;
 mod random_liquidations;
+mod selection;
 mod series;
 mod smoke;
 mod trade_adversarial;
