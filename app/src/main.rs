@@ -142,10 +142,13 @@ async fn options_and_liquidation(
     let underlying = fx.add_sol_underlying(bench).await;
     let now = bench.now().await;
     let put = fx
-        .create_series(bench, &underlying, sol_terms(false, 140, now + 30 * 86_400))
+        .ready_series(
+            bench,
+            &underlying,
+            sol_terms(false, 140, now + 30 * 86_400),
+            750_000,
+        )
         .await;
-    fx.set_vol(bench, &underlying, &put, 750_000).await;
-    fx.refresh(bench, &underlying, &put).await;
     let series: Series = bench.load_zc(&put).await;
     println!(
         "\nseries       SOL 140 put, 30 days, vol 75%: mark {}, delta {} per contract (e9 {})",

@@ -31,10 +31,13 @@ async fn crash(insurance: u64) -> Crash {
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let put = fx
-        .create_series(&mut bench, &u, sol_terms(false, 140, now + 30 * DAY))
+        .ready_series(
+            &mut bench,
+            &u,
+            sol_terms(false, 140, now + 30 * DAY),
+            750_000,
+        )
         .await;
-    fx.set_vol(&mut bench, &u, &put, 750_000).await;
-    fx.refresh(&mut bench, &u, &put).await;
     // The writer also holds one lamport of SOL: dust no liquidation can sell.
     let writer = fx.new_user(&mut bench, 1_000 * USD, 1).await;
     fx.deposit(&mut bench, &writer, &fx.sol.mint, 1)

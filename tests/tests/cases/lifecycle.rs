@@ -152,10 +152,13 @@ async fn refreshes_prepended_by_the_client_make_a_stale_account_tradable() {
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let call = fx
-        .create_series(&mut bench, &u, sol_terms(true, 160, now + 14 * DAY))
+        .ready_series(
+            &mut bench,
+            &u,
+            sol_terms(true, 160, now + 14 * DAY),
+            650_000,
+        )
         .await;
-    fx.set_vol(&mut bench, &u, &call, 650_000).await;
-    fx.refresh(&mut bench, &u, &call).await;
     let a = fx.new_user(&mut bench, 1_000 * USD as u64, 0).await;
     let b = fx.new_user(&mut bench, 1_000 * USD as u64, 0).await;
     for user in [&a, &b] {
@@ -217,10 +220,8 @@ async fn expired_unsettled_series_are_valued_at_intrinsic() {
     let now = bench.now().await;
     let expiry = now + DAY;
     let put = fx
-        .create_series(&mut bench, &u, sol_terms(false, 160, expiry))
+        .ready_series(&mut bench, &u, sol_terms(false, 160, expiry), 800_000)
         .await;
-    fx.set_vol(&mut bench, &u, &put, 800_000).await;
-    fx.refresh(&mut bench, &u, &put).await;
     let before: Series = bench.load_zc(&put).await;
     assert!(
         before.risk.mark_native > 10 * USD,

@@ -7,7 +7,6 @@ use options_margin::error::ErrorCode;
 use options_margin::events::LiquidationEvent;
 use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
 use options_margin_tests::bench::{assert_unchanged, find_event, program_test};
-use options_margin_tests::exchange::SOL_CONF_E8;
 use options_margin_tests::options::sol_terms;
 use options_margin_tests::{assert_error_code, client, ExchangeFixture, TestBench, User};
 use solana_signer::Signer;
@@ -36,11 +35,7 @@ async fn move_price(
     price_e8: i64,
 ) {
     bench.advance_time(1).await;
-    let now = bench.now().await;
-    fx.set_sol_price(bench, price_e8, SOL_CONF_E8, now);
-    for s in series {
-        fx.refresh(bench, u, s).await;
-    }
+    fx.publish_and_refresh(bench, u, series, price_e8).await;
 }
 
 async fn book() -> Book {
@@ -54,10 +49,13 @@ async fn book_with(contracts: i64, deposit: u64) -> Book {
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let put = fx
-        .create_series(&mut bench, &u, sol_terms(false, 140, now + 30 * DAY))
+        .ready_series(
+            &mut bench,
+            &u,
+            sol_terms(false, 140, now + 30 * DAY),
+            750_000,
+        )
         .await;
-    fx.set_vol(&mut bench, &u, &put, 750_000).await;
-    fx.refresh(&mut bench, &u, &put).await;
     let writer = fx.new_user(&mut bench, 100_000 * USD, 0).await;
     let buyer = fx.new_user(&mut bench, 100_000 * USD, 0).await;
     let keeper = fx.new_user(&mut bench, 1_000_000 * USD, 0).await;
@@ -290,10 +288,13 @@ async fn below_100_percent_closeout_continues_call_after_call() {
     let mut series = Vec::new();
     for strike in [140, 130] {
         let s = fx
-            .create_series(&mut bench, &u, sol_terms(false, strike, now + 30 * DAY))
+            .ready_series(
+                &mut bench,
+                &u,
+                sol_terms(false, strike, now + 30 * DAY),
+                750_000,
+            )
             .await;
-        fx.set_vol(&mut bench, &u, &s, 750_000).await;
-        fx.refresh(&mut bench, &u, &s).await;
         series.push(s);
     }
     let writer = fx.new_user(&mut bench, 100_000 * USD, 0).await;
