@@ -9,8 +9,10 @@ use solana_banks_interface::BanksTransactionResultWithSimulation;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
@@ -23,6 +25,10 @@ pub const DEFAULT_CU_LIMIT: u32 = 200_000;
 /// Unix time the bench starts at (2024-07-16 12:36:40 UTC, two seconds before
 /// the real PriceUpdateV2 fixture was published).
 pub const START_TS: i64 = 1_721_133_400;
+
+/// unit: addresses. Addresses added per `extend_lookup_table` transaction
+/// (25 × 32 bytes keeps the transaction well under 1,232 bytes).
+const LOOKUP_EXTEND_CHUNK: usize = 25;
 
 /// Adapts Anchor's `entry`, whose three arguments share one lifetime, to the
 /// builtin signature of `processor!`.
@@ -97,13 +103,20 @@ pub fn program_test() -> ProgramTest {
 /// A running in-process chain.
 pub struct TestBench {
     pub ctx: ProgramTestContext,
+    /// Address lookup tables every transaction is compiled against. Empty:
+    /// legacy transactions; otherwise v0 messages (see
+    /// [`TestBench::create_lookup_table`]).
+    lookup_tables: Vec<AddressLookupTableAccount>,
 }
 
 impl TestBench {
     /// Starts a chain from `pt`, with the clock set to [`START_TS`].
     pub async fn start(pt: ProgramTest) -> Self {
         let ctx = pt.start_with_context().await;
-        let bench = Self { ctx };
+        let bench = Self {
+            ctx,
+            lookup_tables: Vec::new(),
+        };
         bench.set_time(START_TS).await;
         bench
     }
@@ -188,13 +201,16 @@ impl TestBench {
         self.send_with_cu(ixs, signers, DEFAULT_CU_LIMIT).await
     }
 
+    /// The transaction the bench sends: a compute-budget instruction, then
+    /// `ixs`, paid by the bench payer. Legacy while no lookup table is
+    /// registered, a v0 message compiled against the tables otherwise.
     fn build_tx(
         &self,
         ixs: &[Instruction],
         signers: &[&Keypair],
         cu_limit: u32,
         blockhash: solana_hash::Hash,
-    ) -> Transaction {
+    ) -> VersionedTransaction {
         let mut all = Vec::with_capacity(ixs.len() + 1);
         all.push(ComputeBudgetInstruction::set_compute_unit_limit(cu_limit));
         all.extend_from_slice(ixs);
@@ -205,7 +221,118 @@ impl TestBench {
                 keys.push(s);
             }
         }
-        Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash)
+        if self.lookup_tables.is_empty() {
+            return Transaction::new_signed_with_payer(
+                &all,
+                Some(&payer.pubkey()),
+                &keys,
+                blockhash,
+            )
+            .into();
+        }
+        let message =
+            v0::Message::try_compile(&payer.pubkey(), &all, &self.lookup_tables, blockhash)
+                .expect("v0 message compiles");
+        VersionedTransaction::try_new(VersionedMessage::V0(message), &keys)
+            .expect("v0 transaction signs")
+    }
+
+    /// Every account key of `tx` in the order instruction indexes use:
+    /// the static keys, then each lookup's writable addresses, then each
+    /// lookup's read-only addresses.
+    fn resolved_keys(&self, tx: &VersionedTransaction) -> Vec<Pubkey> {
+        let mut keys = tx.message.static_account_keys().to_vec();
+        let Some(lookups) = tx.message.address_table_lookups() else {
+            return keys;
+        };
+        let table = |key: &Pubkey| {
+            self.lookup_tables
+                .iter()
+                .find(|t| t.key == *key)
+                .expect("lookup table registered")
+        };
+        for l in lookups {
+            let t = table(&l.account_key);
+            keys.extend(l.writable_indexes.iter().map(|&i| t.addresses[i as usize]));
+        }
+        for l in lookups {
+            let t = table(&l.account_key);
+            keys.extend(l.readonly_indexes.iter().map(|&i| t.addresses[i as usize]));
+        }
+        keys
+    }
+
+    /// unit: bytes. Wire size of the transaction the bench would send for
+    /// `ixs` with `cu_limit` (the network accepts at most 1,232).
+    pub fn wire_size(&self, ixs: &[Instruction], signers: &[&Keypair]) -> usize {
+        let blockhash = self.ctx.last_blockhash;
+        let tx = self.build_tx(ixs, signers, DEFAULT_CU_LIMIT, blockhash);
+        bincode::serialized_size(&tx).expect("serialisable") as usize
+    }
+
+    /// Creates an address lookup table holding `addresses` with the real
+    /// Address Lookup Table program (create, then extend in chunks), moves
+    /// the chain one slot on so the new addresses are usable, keeps the
+    /// clock's time, and compiles every later transaction as a v0 message
+    /// against it (and against tables registered before).
+    pub async fn create_lookup_table(&mut self, addresses: &[Pubkey]) -> Pubkey {
+        use solana_address_lookup_table_interface::instruction as alt;
+        let payer = self.ctx.payer.insecure_clone();
+        self.next_slot().await;
+        let recent_slot = self.most_recent_slot_hash().await;
+        let (create, table) = alt::create_lookup_table(payer.pubkey(), payer.pubkey(), recent_slot);
+        self.send(&[create], &[])
+            .await
+            .expect("create lookup table");
+        for chunk in addresses.chunks(LOOKUP_EXTEND_CHUNK) {
+            let extend = alt::extend_lookup_table(
+                table,
+                payer.pubkey(),
+                Some(payer.pubkey()),
+                chunk.to_vec(),
+            );
+            self.send(&[extend], &[])
+                .await
+                .expect("extend lookup table");
+        }
+        self.next_slot().await;
+        let account = self.get_account(&table).await.expect("lookup table exists");
+        let state = solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(
+            &account.data,
+        )
+        .expect("lookup table state");
+        assert_eq!(
+            state.addresses.as_ref(),
+            addresses,
+            "table holds the addresses"
+        );
+        self.lookup_tables.push(AddressLookupTableAccount {
+            key: table,
+            addresses: addresses.to_vec(),
+        });
+        table
+    }
+
+    /// Moves the working bank one slot on, keeping the clock's unix time
+    /// (the bench controls time explicitly; a warp would re-estimate it).
+    pub async fn next_slot(&mut self) {
+        let clock = self.clock().await;
+        self.ctx
+            .warp_to_slot(clock.slot + 1)
+            .expect("warp one slot");
+        self.set_time(clock.unix_timestamp).await;
+    }
+
+    /// The newest slot in the `SlotHashes` sysvar (bincode: u64 length,
+    /// then `(slot u64, hash [u8; 32])` entries, newest first).
+    async fn most_recent_slot_hash(&self) -> u64 {
+        let account = self
+            .get_account(&solana_sdk_ids::sysvar::slot_hashes::ID)
+            .await
+            .expect("slot hashes sysvar");
+        let len = u64::from_le_bytes(account.data[..8].try_into().unwrap());
+        assert!(len > 0, "slot hashes hold a slot");
+        u64::from_le_bytes(account.data[8..16].try_into().unwrap())
     }
 
     /// Like [`Self::send`] with an explicit compute-unit limit.
@@ -267,7 +394,7 @@ impl TestBench {
             return Err(e);
         }
         let mut events = Vec::new();
-        let account_keys = &tx.message.account_keys;
+        let account_keys = self.resolved_keys(&tx);
         if let Some(inner) = simulation_details.and_then(|d| d.inner_instructions) {
             for group in inner {
                 for ix in group {

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use options_margin::instructions::LiquidateArgs;
-use options_margin::state::MarginAccount;
+use options_margin::state::{MarginAccount, Series};
 use solana_instruction::Instruction;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
@@ -102,6 +102,31 @@ impl ExchangeFixture {
             }
         }
         self.health_accounts_for(bench, &receiver).await
+    }
+
+    /// The addresses a liquidator puts in its address lookup table to
+    /// reach accounts of up to 32 positions with v0 transactions: the
+    /// exchange, the collateral configs and oracles, the margin accounts it
+    /// watches, and `series` with their underlyings. Signers and invoked
+    /// programs stay static keys (a message may not look them up).
+    pub async fn lookup_addresses(
+        &self,
+        bench: &TestBench,
+        margins: &[Pubkey],
+        series: &[Pubkey],
+    ) -> Vec<Pubkey> {
+        let mut out = vec![self.exchange];
+        for c in [&self.usdc, &self.sol] {
+            out.extend([c.config, c.oracle, c.mint, c.vault]);
+        }
+        out.extend_from_slice(margins);
+        for s in series {
+            let stored: Series = bench.load_zc(s).await;
+            out.extend([*s, stored.underlying]);
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|k| seen.insert(*k));
+        out
     }
 
     /// Sends a liquidation and returns its events.
