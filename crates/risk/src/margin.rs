@@ -187,7 +187,7 @@ impl UnderlyingRisk {
     };
 }
 
-/// The account-level result without per-position detail (~2 KB).
+/// The account-level result without per-position detail (~2.3 KB).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarginSummary {
     /// unit: quote native. Collateral values plus option mark values.
@@ -222,7 +222,8 @@ pub struct MarginSummary {
 }
 
 impl MarginSummary {
-    const ZERO: Self = Self {
+    /// All zero: scratch for [`margin_summary_into`].
+    pub const ZERO: Self = Self {
         equity_native: 0,
         mm_native: 0,
         im_native: 0,
@@ -421,19 +422,32 @@ fn add_collaterals(t: &mut Totals, collaterals: &[CollateralInput]) -> RiskResul
 
 /// Equity, MM and IM of an account, without per-position detail.
 ///
+/// Returns the ~2.3 KB summary by value: off-chain convenience. On-chain
+/// callers use [`margin_summary_into`] with heap scratch (SBF frames are
+/// 4 KiB).
+///
+/// Errors: as [`margin_summary_into`].
+pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
+    let mut out = MarginSummary::ZERO;
+    margin_summary_into(inputs, &mut out)?;
+    Ok(out)
+}
+
+/// [`margin_summary`] written into `out` (every field is overwritten), so
+/// the caller decides where the ~2.3 KB live: no copy in this frame.
+///
 /// Errors: `InvalidInput` (too many entries, an underlying index without a
 /// grid, a zero lot size, a negative floor, a bad collateral, more than one
 /// settlement entry), `InvalidScenarioGrid`, `MathOverflow`.
-pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
+#[inline(never)] // its locals stay out of the planner's frame
+pub fn margin_summary_into(inputs: &AccountInputs, out: &mut MarginSummary) -> RiskResult<()> {
     if inputs.grids.len() > MAX_UNDERLYINGS
         || inputs.positions.len() > MAX_POSITIONS
         || inputs.collaterals.len() > MAX_COLLATERALS
     {
         return Err(RiskError::InvalidInput);
     }
-    // Built in place: one ~2 KB `MarginSummary` in the frame (it is returned
-    // through the caller's slot), never a second copy of the underlyings.
-    let mut out = MarginSummary::ZERO;
+    *out = MarginSummary::ZERO;
     for (u, grid) in out.underlyings.iter_mut().zip(inputs.grids.iter()) {
         (u.used_mask, u.mm_mask) = scenario_masks(grid)?;
     }
@@ -449,8 +463,7 @@ pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
         u.worst_loss_im_native = to_i64(wi)?;
     }
     add_collaterals(&mut t, inputs.collaterals)?;
-    finish_summary(&t, &mut out, inputs.grids.len())?;
-    Ok(out)
+    finish_summary(&t, out, inputs.grids.len())
 }
 
 fn finish_summary(t: &Totals, out: &mut MarginSummary, count: usize) -> RiskResult<()> {
@@ -554,6 +567,9 @@ pub fn position_risk(p: &PositionInput) -> RiskResult<PositionRisk> {
 
 /// Equity, MM, IM, ratio and per-position Greeks and P&L of an account.
 /// See the module docs for the formulas. Errors as [`margin_summary`].
+///
+/// Off-chain (CLI, bot, simulator): the ~6 KB report does not fit an SBF
+/// frame; the program uses [`margin_totals`].
 pub fn account_margin(inputs: &AccountInputs) -> RiskResult<AccountMargin> {
     let summary = margin_summary(inputs)?;
     let mut positions = [PositionRisk::default(); MAX_POSITIONS];

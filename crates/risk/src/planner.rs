@@ -72,12 +72,20 @@
 //!    leaves the trading strategy intact), then the lower index.
 //!
 //! Stablecoin settlement collateral is last by construction: never a candidate.
+//!
+//! ## Stack
+//! SBF gives each call frame 4 KiB. The account summary (~2.3 KB) lives in
+//! caller-provided scratch ([`plan_liquidation_with`],
+//! [`evaluate_liquidation_with`]; the program boxes it), and the
+//! per-candidate steps are `#[inline(never)]` so their locals (a position
+//! model holds a 27-scenario slope) never pile up in one frame. Frames are
+//! measured (x86-64 proxy, `scripts/stack-sizes.sh`) and listed in the README.
 
 use crate::collateral::{CollateralInput, BPS};
 use crate::error::{RiskError, RiskResult};
 use crate::fee::{liquidation_fee, FeeInputs, LiquidationFee};
 use crate::margin::{
-    group_floors, margin_summary, ratio_bps, AccountInputs, MarginSummary, PositionInput,
+    group_floors, margin_summary_into, ratio_bps, AccountInputs, MarginSummary, PositionInput,
 };
 use crate::num::{div_floor, to_i64, SafeMath};
 use crate::types::MAX_SCENARIOS;
@@ -337,6 +345,7 @@ struct PositionModel<'a> {
 }
 
 impl<'a> PositionModel<'a> {
+    #[inline(never)] // own SBF frame (holds the 27-scenario slope)
     fn new(ctx: &Ctx<'a>, p: &PositionInput) -> RiskResult<Self> {
         let u = &ctx.summary.underlyings[usize::from(p.underlying)];
         let g = p.kind.group();
@@ -461,6 +470,7 @@ fn tier_cap(ctx: &Ctx, full: i128, lot: i128) -> RiskResult<i128> {
     Ok((raw / lot * lot).max(lot).min(full))
 }
 
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn plan_position(ctx: &Ctx, p: &PositionInput) -> RiskResult<Option<Choice>> {
     if p.size_contracts == 0 {
         return Ok(None);
@@ -489,6 +499,7 @@ fn plan_position(ctx: &Ctx, p: &PositionInput) -> RiskResult<Option<Choice>> {
 }
 
 /// `(haircut before, model)` of selling collateral `c`: MM after selling `a`.
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn collateral_mm_after(ctx: &Ctx, c: &CollateralInput, amount: i128) -> RiskResult<i128> {
     let b = i128::from(c.balance_native);
     let before = c.haircuts_ceil(c.value_floor()?)?.0;
@@ -496,6 +507,7 @@ fn collateral_mm_after(ctx: &Ctx, c: &CollateralInput, amount: i128) -> RiskResu
     ctx.mm0.safe_sub(before)?.safe_add(after)
 }
 
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn plan_collateral(ctx: &Ctx, c: &CollateralInput) -> RiskResult<Option<Choice>> {
     if c.is_settlement || c.balance_native <= 0 {
         return Ok(None);
@@ -588,6 +600,7 @@ fn score_e12(released: i128, value: i128) -> RiskResult<u64> {
     Ok(u64::try_from(s).unwrap_or(u64::MAX))
 }
 
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn rank_position(ctx: &Ctx, p: &PositionInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
     let s = p.series;
     let per = i128::from(s.mark_native).abs() + i128::from(s.short_floor_mm_native) + 1;
@@ -604,6 +617,7 @@ fn rank_position(ctx: &Ctx, p: &PositionInput, ch: &Choice, idx: usize) -> RiskR
     })
 }
 
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn rank_collateral(ctx: &Ctx, c: &CollateralInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
     let value = c.value_floor()?;
     let proceeds = value.safe_sub(c.value_of_floor(i128::from(c.balance_native) - ch.quantity)?)?;
@@ -625,9 +639,20 @@ pub fn plan_liquidation(
     inputs: &AccountInputs,
     params: &LiquidationParams,
 ) -> RiskResult<LiquidationPlan> {
+    plan_liquidation_with(inputs, params, &mut MarginSummary::ZERO)
+}
+
+/// [`plan_liquidation`] with caller-provided scratch for the account's
+/// [`MarginSummary`] (overwritten), so the ~2.3 KB need not sit in this
+/// frame: the program passes heap scratch (see "Stack" in the module docs).
+pub fn plan_liquidation_with(
+    inputs: &AccountInputs,
+    params: &LiquidationParams,
+    summary: &mut MarginSummary,
+) -> RiskResult<LiquidationPlan> {
     params.validate()?;
-    let summary = margin_summary(inputs)?;
-    let ctx = context(&summary, params)?;
+    margin_summary_into(inputs, summary)?;
+    let ctx = context(summary, params)?;
     let mut best: Option<(RankKey, Candidate, Choice)> = None;
     for (i, p) in inputs.positions.iter().enumerate() {
         if let Some(ch) = plan_position(&ctx, p)? {
@@ -666,9 +691,27 @@ pub fn evaluate_liquidation(
     candidate: Candidate,
     quantity: u64,
 ) -> RiskResult<LiquidationPlan> {
+    evaluate_liquidation_with(
+        inputs,
+        params,
+        candidate,
+        quantity,
+        &mut MarginSummary::ZERO,
+    )
+}
+
+/// [`evaluate_liquidation`] with caller-provided summary scratch (see
+/// [`plan_liquidation_with`]).
+pub fn evaluate_liquidation_with(
+    inputs: &AccountInputs,
+    params: &LiquidationParams,
+    candidate: Candidate,
+    quantity: u64,
+    summary: &mut MarginSummary,
+) -> RiskResult<LiquidationPlan> {
     params.validate()?;
-    let summary = margin_summary(inputs)?;
-    let ctx = context(&summary, params)?;
+    margin_summary_into(inputs, summary)?;
+    let ctx = context(summary, params)?;
     let q = i128::from(quantity);
     let (mm_after, cap, value) = match candidate {
         Candidate::Position(i) => {
@@ -744,6 +787,7 @@ fn context<'s>(summary: &'s MarginSummary, params: &'s LiquidationParams) -> Ris
     Ok(ctx)
 }
 
+#[inline(never)] // own SBF frame: see "Stack" in the module docs
 fn build_plan(
     ctx: &Ctx,
     inputs: &AccountInputs,

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
+use options_margin_risk::margin::MarginSummary as RiskSummary;
 use options_margin_risk::planner::{
-    evaluate_liquidation, plan_liquidation, Candidate, LiquidationPlan, Side,
+    evaluate_liquidation_with, plan_liquidation_with, Candidate, LiquidationPlan, Side,
 };
 use options_margin_risk::RiskError;
 
@@ -82,8 +83,11 @@ pub fn plan_call(
     max_quantity: u64,
 ) -> Result<LiquidationPlan> {
     let params = exchange.liquidation_params();
+    // Heap scratch for the planner's ~2.3 KB account summary: SBF frames
+    // are 4 KiB (see "Stack" in `options_margin_risk::planner`).
+    let mut scratch = Box::new(RiskSummary::ZERO);
     loaded.with_inputs(account, |inputs| {
-        let plan = plan_liquidation(inputs, &params).map_err(planner_error)?;
+        let plan = plan_liquidation_with(inputs, &params, &mut scratch).map_err(planner_error)?;
         let lot = match plan.candidate {
             Candidate::Position(i) => loaded.series_at(i as usize)?.lot_size_contracts,
             Candidate::Collateral(_) => 1,
@@ -92,9 +96,14 @@ pub fn plan_call(
             // Just enough, proven on-chain: one lot less would miss the target.
             if plan.tier < 3 && plan.reaches_target && !plan.closes_candidate && plan.quantity > lot
             {
-                let less =
-                    evaluate_liquidation(inputs, &params, plan.candidate, plan.quantity - lot)
-                        .map_err(planner_error)?;
+                let less = evaluate_liquidation_with(
+                    inputs,
+                    &params,
+                    plan.candidate,
+                    plan.quantity - lot,
+                    &mut scratch,
+                )
+                .map_err(planner_error)?;
                 require!(
                     less.ratio_after_bps < params.target_ratio_bps as u64,
                     ErrorCode::LiquidationPostConditionFailed
@@ -104,7 +113,8 @@ pub fn plan_call(
         }
         let quantity = max_quantity / lot * lot;
         require!(quantity > 0, ErrorCode::NothingToLiquidate);
-        evaluate_liquidation(inputs, &params, plan.candidate, quantity).map_err(planner_error)
+        evaluate_liquidation_with(inputs, &params, plan.candidate, quantity, &mut scratch)
+            .map_err(planner_error)
     })
 }
 
