@@ -9,6 +9,9 @@
 //!   a trader, deposit, withdraw, and print the exchange and the account
 //!   with its margin, computed off-chain by the same code the program runs
 //!   and checked against what the program reported on-chain.
+//! - `keeper`: the liquidation bot through a market crash (see `keeper.rs`).
+
+mod keeper;
 
 use options_margin::events::{LiquidationEvent, TradeEvent, WithdrawEvent};
 use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
@@ -230,8 +233,11 @@ fn main() {
         .expect("tokio runtime");
     let result = match command.as_str() {
         "demo" => runtime.block_on(demo()),
+        "keeper" => runtime.block_on(keeper::run()),
         "-h" | "--help" | "help" => {
-            println!("usage: options-margin [demo]\n\n  demo   run the protocol on an embedded in-process chain (default)");
+            println!(
+                "usage: options-margin [demo|keeper]\n\n  demo     run the protocol on an embedded in-process chain (default)\n  keeper   the liquidation bot through a market crash, on the same chain"
+            );
             Ok(())
         }
         other => Err(format!("unknown command {other:?}; try --help")),

@@ -17,9 +17,11 @@
 
 pub mod bench;
 pub mod client;
+pub mod crash;
 pub mod errors;
 pub mod exchange;
 pub mod ix;
+pub mod keeper;
 pub mod liquidation;
 pub mod options;
 pub mod pyth;

@@ -56,6 +56,16 @@
 //! the fee's anti-slicing argument needs.
 //!
 //! ## Ranking (explicit score, then tie-breaks)
+//! 0. **Restore first, else free the most.** In a soft tier a candidate
+//!    whose planned slice restores the target in this call goes before one
+//!    that cannot (capped by the tier); among those that cannot, the one
+//!    freeing the most MM goes first, so the account gets as close as this
+//!    call allows and the grace period is not spent on a token slice. In a
+//!    closeout (whole candidates, each call paying the flat fee) the
+//!    candidate freeing the most MM goes first: the largest risk, typically
+//!    the highest-delta, highest-gamma short, so the account leaves the
+//!    closeout in the fewest calls instead of closing near-worthless wings
+//!    one flat fee at a time. Rules 1–5 break its ties.
 //! 1. **Score** (higher first): MM released by the planned quantity per unit
 //!    of value liquidated, `score_e12 = released · 10^12 / value`. The value
 //!    of an option slice is `q · (|mark| + short_floor_mm + 1)`: its premium
@@ -532,11 +542,15 @@ fn plan_collateral(ctx: &Ctx, c: &CollateralInput) -> RiskResult<Option<Choice>>
     }))
 }
 
-/// Ranking key of an eligible candidate (module docs): the score
-/// `released / value` compared exactly by cross-multiplication, then the
-/// tie-breaks lexicographically.
+/// Ranking key of an eligible candidate (module docs): rule 0 (restores
+/// the target / MM released), then the score `released / value` compared
+/// exactly by cross-multiplication, then the tie-breaks lexicographically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct RankKey {
+    /// The plan is a closeout (whole candidates): MM released ranks first.
+    closeout: bool,
+    /// Soft tiers: the planned slice restores the target in this call.
+    reaches: bool,
     /// unit: quote native. MM released (≤ MM before, so < 2^63).
     released: i128,
     /// unit: quote native. Value liquidated, clamped into 1..=i64::MAX.
@@ -549,8 +563,10 @@ struct RankKey {
 }
 
 impl RankKey {
-    fn new(released: i128, value: i128) -> Self {
+    fn new(ctx: &Ctx, released: i128, value: i128, reaches: bool) -> Self {
         Self {
+            closeout: ctx.is_closeout(),
+            reaches,
             released,
             value: value.clamp(1, i128::from(i64::MAX)),
             delta_usd: 0,
@@ -561,8 +577,16 @@ impl RankKey {
         }
     }
 
-    /// Strictly preferred to `other`.
+    /// Strictly preferred to `other` (both from the same plan, so both or
+    /// neither are closeout keys).
     fn beats(&self, other: &Self) -> bool {
+        if !self.closeout && self.reaches != other.reaches {
+            return self.reaches;
+        }
+        let by_release = self.closeout || !self.reaches;
+        if by_release && self.released != other.released {
+            return self.released > other.released;
+        }
         // Both factors < 2^63: the products fit.
         let (a, b) = (self.released * other.value, other.released * self.value);
         if a != b {
@@ -613,7 +637,15 @@ fn rank_position(ctx: &Ctx, p: &PositionInput, ch: &Choice, idx: usize) -> RiskR
         neg_upnl: -upnl,
         is_collateral: false,
         neg_index: -(idx as i16),
-        ..RankKey::new(ctx.mm0 - ch.mm_after, ch.quantity.saturating_mul(per))
+        ..RankKey::new(
+            ctx,
+            ctx.mm0 - ch.mm_after,
+            ch.quantity.saturating_mul(per),
+            ctx.reaches_target(
+                ch.mm_after,
+                ch.quantity == i128::from(p.size_contracts.unsigned_abs()),
+            )?,
+        )
     })
 }
 
@@ -625,7 +657,12 @@ fn rank_collateral(ctx: &Ctx, c: &CollateralInput, ch: &Choice, idx: usize) -> R
         delta_usd: value,
         is_collateral: true,
         neg_index: -(idx as i16),
-        ..RankKey::new(ctx.mm0 - ch.mm_after, proceeds)
+        ..RankKey::new(
+            ctx,
+            ctx.mm0 - ch.mm_after,
+            proceeds,
+            ctx.reaches_target(ch.mm_after, ch.quantity == i128::from(c.balance_native))?,
+        )
     })
 }
 
@@ -639,7 +676,8 @@ pub fn plan_liquidation(
     inputs: &AccountInputs,
     params: &LiquidationParams,
 ) -> RiskResult<LiquidationPlan> {
-    plan_liquidation_with(inputs, params, &mut MarginSummary::ZERO)
+    let mut summary = MarginSummary::ZERO;
+    plan_liquidation_with(inputs, params, &mut summary)
 }
 
 /// [`plan_liquidation`] with caller-provided scratch for the account's
@@ -691,13 +729,8 @@ pub fn evaluate_liquidation(
     candidate: Candidate,
     quantity: u64,
 ) -> RiskResult<LiquidationPlan> {
-    evaluate_liquidation_with(
-        inputs,
-        params,
-        candidate,
-        quantity,
-        &mut MarginSummary::ZERO,
-    )
+    let mut summary = MarginSummary::ZERO;
+    evaluate_liquidation_with(inputs, params, candidate, quantity, &mut summary)
 }
 
 /// [`evaluate_liquidation`] with caller-provided summary scratch (see

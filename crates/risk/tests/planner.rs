@@ -138,6 +138,43 @@ fn selection_table(row: Row) -> Candidate {
     plan.candidate
 }
 
+/// Rule 0 against the score on one book: a far out-of-the-money wing
+/// (4 contracts: mark 1, floor 100, loses 3,000 at +20%) frees ~30× its
+/// value per contract, a large short (10 `ten_k_short`) ~9×.
+/// - Tier 1 with the default 10% cap: the wing's one-lot slice cannot
+///   restore the target, one contract of the large short can: it goes first.
+/// - Tier 1 with 90% caps: both restore, so the score picks the wing.
+/// - Closeout: whole candidates; the large short frees the most MM.
+#[test_case(10_300, 1_000 => (1, Candidate::Position(1)); "soft tier: a slice that restores the target first")]
+#[test_case(10_300, 9_000 => (1, Candidate::Position(0)); "soft tier, both restore: the score picks the wing")]
+#[test_case(9_000, 1_000 => (3, Candidate::Position(1)); "closeout: the largest MM release first")]
+fn restore_first_then_score(ratio_bps: u64, tier1_fraction_bps: u32) -> (u8, Candidate) {
+    let wing = hand(1, [1, 1, 3_001], 100);
+    let big = ten_k_short();
+    let grids = [small_grid(2_000), small_grid(2_000)];
+    let p = vec![hand_pos(&wing, 0, -4), hand_pos(&big, 1, -10)];
+    let mut c = vec![CollateralInput::settlement(0)];
+    let m = summary(&grids, &p, &c);
+    c[0].balance_native = settlement_for_ratio(&m, ratio_bps);
+    let params = with(|p| {
+        p.tiers[0].max_fraction_bps = tier1_fraction_bps;
+        p.tiers[1].max_fraction_bps = p.tiers[1].max_fraction_bps.max(tier1_fraction_bps + 500);
+    });
+    let acc = inputs(&grids, &p, &c);
+    let plan = plan_liquidation(&acc, &params).unwrap();
+    let whole = |i: u8, q: u64| evaluate_liquidation(&acc, &params, Candidate::Position(i), q);
+    if plan.tier == 3 {
+        let (w, b) = (whole(0, 4).unwrap(), whole(1, 10).unwrap());
+        assert!(w.score_e12 > b.score_e12, "the wing scores higher");
+        assert!(
+            b.mm_after_native < w.mm_after_native,
+            "the short frees more"
+        );
+    }
+    assert!(plan.reaches_target || plan.tier == 3, "{plan:?}");
+    (plan.tier, plan.candidate)
+}
+
 #[test]
 fn hedge_leg_is_never_chosen() {
     // Bear call spread: short the 500-mark call, long the 200-mark call.

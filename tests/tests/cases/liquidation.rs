@@ -280,7 +280,8 @@ async fn the_grace_period_blocks_a_second_soft_liquidation_until_it_expires() {
 
 #[tokio::test]
 async fn below_100_percent_closeout_continues_call_after_call() {
-    // A writer of two put series on 1,300 USDC, then SOL falls to $115.
+    // A writer of two put series on 1,300 USDC, then SOL falls to $85:
+    // closing the larger short first still leaves the account below 100%.
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let u = fx.add_sol_underlying(&mut bench).await;
@@ -318,7 +319,7 @@ async fn below_100_percent_closeout_continues_call_after_call() {
         .await
         .expect("write puts");
     }
-    move_price(&mut bench, &fx, &u, &series, 9_500_000_000).await;
+    move_price(&mut bench, &fx, &u, &series, 8_500_000_000).await;
     let mut calls = 0;
     let mut tiers = Vec::new();
     loop {
@@ -342,9 +343,10 @@ async fn below_100_percent_closeout_continues_call_after_call() {
         calls += 1;
         assert!(calls <= 10, "closeout terminates");
     }
+    println!("closeout calls: tiers {tiers:?}");
     assert!(
-        calls >= 2 && tiers[0] == 3,
-        "several calls starting in closeout: {tiers:?}"
+        calls >= 2 && tiers[..2] == [3, 3],
+        "several closeout calls: {tiers:?}"
     );
     // The keeper was the writer's counterparty: the shorts it took over net
     // its longs away, and open interest follows.

@@ -7,6 +7,7 @@ mod conservation_options;
 mod cpi;
 mod desk;
 mod expiry_liquidation;
+mod keeper;
 mod layout;
 mod lifecycle;
 mod liquidation;

@@ -1,7 +1,8 @@
 //! Which target `partial_liquidate` takes first, in real transactions.
 //!
 //! The planner ranks candidates by one score, the MM released per unit of
-//! value liquidated, and only then by the seed's table as tie-breaks:
+//! value liquidated (in a closeout the MM released comes before it), and
+//! only then by the seed's table as tie-breaks:
 //! dollar delta, dollar gamma, unrealised P&L, collateral before positions,
 //! lower index (`options_margin_risk::planner`, "Ranking"). Each test says
 //! which of these decides. The tie-break tests build exact ties: series with
@@ -12,12 +13,14 @@
 //!
 //! Also here: slicing never earns more than one call.
 
+use anchor_lang::prelude::Pubkey;
 use options_margin::error::ErrorCode;
 use options_margin::state::{Exchange, Series};
 use options_margin_risk::planner::{Candidate, LiquidationPlan};
-use options_margin_tests::assert_error_code;
 use options_margin_tests::bench::assert_unchanged;
 use options_margin_tests::exchange::SOL_CONF_E8;
+use options_margin_tests::{assert_error_code, ix};
+use solana_signer::Signer;
 
 use super::desk::{put, show, Desk, SOL_150_E8, USD};
 
@@ -36,10 +39,11 @@ fn assert_scores_tie(a: &LiquidationPlan, b: &LiquidationPlan) {
 }
 
 /// Rule 2 (dollar delta) decides. Two naked shorts of identical series (same
-/// terms on two identical underlyings): 10 contracts in slot 0, 20 in slot 1.
-/// In a closeout each candidate is closed whole and MM is linear in size, so
-/// the scores tie exactly; slot 1 carries twice the dollar delta and goes
-/// first although the last tie-break (lower index) would pick slot 0.
+/// terms on two identical underlyings): 10 contracts in slot 0, 20 in slot 1,
+/// ratio 103% (tier 1). MM of a naked short is linear in its size, so any
+/// slice of either releases the same MM per unit of value: the scores tie
+/// exactly. Slot 1 carries twice the dollar delta and goes first although
+/// the last tie-break (lower index) would pick slot 0.
 #[tokio::test]
 async fn higher_dollar_delta_goes_first_on_a_score_tie() {
     let mut d = Desk::new(2, 700 * USD, 0).await;
@@ -50,37 +54,126 @@ async fn higher_dollar_delta_goes_first_on_a_score_tie() {
     assert_eq!(a.risk, b.risk, "identical per-contract vectors");
     d.write(&small, 10, None).await;
     d.write(&large, 20, None).await;
-    d.fall_below(SOL_150_E8, 9_900).await;
-    let at_small = d.evaluate(Candidate::Position(0), 10).await.unwrap();
-    let at_large = d.evaluate(Candidate::Position(1), 20).await.unwrap();
+    d.fall_below(SOL_150_E8, 10_300).await;
+    d.set_ratio(10_300).await;
+    let at_small = d.evaluate(Candidate::Position(0), 1).await.unwrap();
+    let at_large = d.evaluate(Candidate::Position(1), 1).await.unwrap();
     assert_scores_tie(&at_small, &at_large);
     let ev = d.liquidate_as_planned(u64::MAX).await;
-    assert_eq!(ev.tier, 3);
+    assert_eq!(ev.tier, 1);
     assert_eq!((ev.target, ev.target_is_position), (large, true));
-    assert_eq!(
-        ev.quantity, -20,
-        "the whole 20-contract short moves to the keeper"
-    );
     println!("rule 2 tie: {}", show(&ev));
 }
 
-/// The score decides, against the seed's delta row: a deep in-the-money
-/// short put (strike 200, |delta| ≈ 1) and a far out-of-the-money one
-/// (strike 90, |delta| small), 10 each. One 200-put contract releases ~4×
-/// the MM of a 90-put contract but costs ~20× its value (premium plus
-/// floor), so the low-delta put's score is ~8× higher and it goes first.
+/// In a closeout the MM released ranks first (rule 0): the book of the
+/// next test, a deep in-the-money short put (strike 200) and a far
+/// out-of-the-money one (strike 90), 10 each, with SOL lower so the ratio
+/// is below 100%. The wing still scores higher per dollar, but closing the
+/// 200 put frees far more margin, so it goes first; a soft tier would take
+/// the wing (next test).
 #[tokio::test]
-async fn the_score_takes_the_low_delta_wing_before_the_deep_itm_put() {
+async fn a_closeout_takes_the_largest_release_before_the_best_score() {
     let mut d = Desk::new(1, 420 * USD, 0).await;
     let now = d.bench.now().await;
     let itm = d.series(0, put(200, now), 750_000).await;
     let otm = d.series(0, put(90, now), 750_000).await;
-    d.write(&itm, 10, None).await;
     d.write(&otm, 10, None).await;
+    d.write(&itm, 10, None).await;
+    d.fall_below(14_000_000_000, 9_900).await;
+    let at_otm = d.evaluate(Candidate::Position(0), 10).await.unwrap();
+    let at_itm = d.evaluate(Candidate::Position(1), 10).await.unwrap();
+    assert!(
+        at_otm.score_e12 > at_itm.score_e12,
+        "{at_otm:?} / {at_itm:?}"
+    );
+    assert!(at_itm.mm_after_native < at_otm.mm_after_native);
+    let ev = d.liquidate_as_planned(u64::MAX).await;
+    assert_eq!((ev.tier, ev.target, ev.quantity), (3, itm, -10));
+    println!(
+        "closeout: otm score {} releases {}, itm score {} releases {}; {}",
+        at_otm.score_e12,
+        at_otm.mm_before_native - at_otm.mm_after_native,
+        at_itm.score_e12,
+        at_itm.mm_before_native - at_itm.mm_after_native,
+        show(&ev)
+    );
+}
+
+/// A writer of `n_a` puts at `strike_a` (slot 0) and `n_b` at `strike_b`
+/// (slot 1), 30 days, SOL lowered until the ratio is below 103%, then
+/// topped up to exactly 103% (tier 1). With `soft_cap_bps`, the admin first
+/// sets both soft tiers' cap to it (the default is 10% / 25%).
+async fn two_put_book(
+    usdc: u64,
+    (strike_a, n_a): (u64, i64),
+    (strike_b, n_b): (u64, i64),
+    soft_cap_bps: Option<u32>,
+) -> (Desk, Pubkey, Pubkey) {
+    let mut d = Desk::new(1, usdc, 0).await;
+    if let Some(cap) = soft_cap_bps {
+        let mut risk: Exchange = d.bench.load_zc(&d.fx.exchange).await;
+        risk.risk.tiers[0].max_fraction_bps = cap;
+        risk.risk.tiers[1].max_fraction_bps = cap;
+        let admin = d.fx.admin.insecure_clone();
+        let set = ix::set_risk_params(&admin.pubkey(), &d.fx.exchange, risk.risk);
+        d.bench
+            .send(&[set], &[&admin])
+            .await
+            .expect("set_risk_params");
+    }
+    let now = d.bench.now().await;
+    let a = d.series(0, put(strike_a, now), 750_000).await;
+    let b = d.series(0, put(strike_b, now), 750_000).await;
+    d.write(&a, n_a, None).await;
+    d.write(&b, n_b, None).await;
     d.fall_below(14_000_000_000, 10_300).await;
     d.set_ratio(10_300).await;
+    (d, a, b)
+}
+
+/// Rule 0 in a soft tier: a deep in-the-money short put (strike 200) and a
+/// far out-of-the-money one (strike 90), 10 each, at 103%. The tier's 10%
+/// cap allows one contract of each. The wing scores ~8× higher per dollar,
+/// but its one contract cannot restore the 110% target and one 200-put
+/// contract can: the restoring slice goes first, so the account is safe
+/// after one call instead of waiting out grace periods between token slices.
+#[tokio::test]
+async fn a_slice_that_restores_the_target_goes_before_a_better_score() {
+    let (mut d, itm, _otm) = two_put_book(420 * USD, (200, 10), (90, 10), None).await;
     let at_itm = d.evaluate(Candidate::Position(0), 1).await.unwrap();
     let at_otm = d.evaluate(Candidate::Position(1), 1).await.unwrap();
+    assert!(
+        at_otm.score_e12 > at_itm.score_e12,
+        "{at_otm:?} / {at_itm:?}"
+    );
+    assert!(at_itm.reaches_target && !at_otm.reaches_target);
+    let ev = d.liquidate_as_planned(u64::MAX).await;
+    assert_eq!((ev.target, ev.tier), (itm, 1));
+    assert!(ev.ratio_after_bps >= 11_000, "{}", show(&ev));
+    println!(
+        "restore first: itm score {} otm score {}; {}",
+        at_itm.score_e12,
+        at_otm.score_e12,
+        show(&ev)
+    );
+}
+
+/// The score decides between slices that both restore the target, against
+/// the seed's delta row: the same book (a deep in-the-money 200 put,
+/// |delta| ≈ 1, and a far out-of-the-money 90 put, 10 each) with the soft
+/// tiers' cap raised to 100%, so a slice of either restores 110%. One
+/// 200-put contract frees ~4× the MM of a 90-put contract but moves ~20×
+/// its value: the low-delta wing scores ~8× higher and goes first.
+#[tokio::test]
+async fn the_score_takes_the_low_delta_wing_before_the_deep_itm_put() {
+    let (mut d, _itm, otm) = two_put_book(420 * USD, (200, 10), (90, 10), Some(10_000)).await;
+    let at_itm = d.evaluate(Candidate::Position(0), 1).await.unwrap();
+    let (plan, _, _) = d.plan(u64::MAX).await;
+    let at_otm = d
+        .evaluate(Candidate::Position(1), plan.quantity)
+        .await
+        .unwrap();
+    assert!(at_itm.reaches_target && at_otm.reaches_target);
     assert!(
         at_otm.score_e12 > at_itm.score_e12,
         "{at_otm:?} / {at_itm:?}"
@@ -95,23 +188,29 @@ async fn the_score_takes_the_low_delta_wing_before_the_deep_itm_put() {
     );
 }
 
-/// The score decides, against the seed's gamma row: a short at the money
-/// (strike 125, high gamma) and a far out-of-the-money one (strike 95, low
-/// gamma), 10 each: the low-gamma wing releases more MM per dollar.
+/// The score decides between restoring slices, against the seed's gamma
+/// row: 10 shorts at the money (strike 125, high gamma) and 10 far out of
+/// the money (strike 95, low gamma), at 103%, soft caps at 100%: the
+/// low-gamma wing frees more MM per dollar and goes first.
 #[tokio::test]
 async fn the_score_takes_the_low_gamma_wing_before_the_atm_short() {
-    let mut d = Desk::new(1, 420 * USD, 0).await;
-    let now = d.bench.now().await;
-    let atm = d.series(0, put(125, now), 750_000).await;
-    let wing = d.series(0, put(95, now), 750_000).await;
-    d.write(&atm, 10, None).await;
-    d.write(&wing, 10, None).await;
-    d.fall_below(14_000_000_000, 10_300).await;
-    d.set_ratio(10_300).await;
+    let (mut d, atm, wing) = two_put_book(420 * USD, (125, 10), (95, 10), Some(10_000)).await;
     let (a, w): (Series, Series) = (d.bench.load_zc(&atm).await, d.bench.load_zc(&wing).await);
     assert!(a.risk.gamma_e9 > w.risk.gamma_e9);
-    let at_atm = d.evaluate(Candidate::Position(0), 1).await.unwrap();
-    let at_wing = d.evaluate(Candidate::Position(1), 1).await.unwrap();
+    // The ATM short's own just-enough slice: the fewest contracts that restore.
+    let mut at_atm = d.evaluate(Candidate::Position(0), 1).await.unwrap();
+    for q in 2..=10 {
+        if at_atm.reaches_target {
+            break;
+        }
+        at_atm = d.evaluate(Candidate::Position(0), q).await.unwrap();
+    }
+    let (plan, _, _) = d.plan(u64::MAX).await;
+    let at_wing = d
+        .evaluate(Candidate::Position(1), plan.quantity)
+        .await
+        .unwrap();
+    assert!(at_atm.reaches_target && at_wing.reaches_target);
     assert!(at_wing.score_e12 > at_atm.score_e12);
     let ev = d.liquidate_as_planned(u64::MAX).await;
     assert_eq!((ev.target, ev.tier), (wing, 1));
