@@ -8,8 +8,12 @@
 //! program (options-margin's CPI caller, see [`vault`]) is registered the
 //! same way, on its own `liquidation_vault.so`.
 //!
-//! The integration suite (`tests/suite.rs`) and the demo (`app/`) both build
-//! on this crate.
+//! The integration suite (`tests/suite.rs`) and the CLI (`app/`) both build
+//! on this crate: [`client`] reads health off-chain with the program's own
+//! code, [`liquidation`] builds liquidation calls as a bot does, [`keeper`]
+//! is the liquidation bot, [`crash`] its market-crash scenario, and the
+//! bench sends v0 transactions once an address lookup table is registered
+//! ([`bench::TestBench::create_lookup_table`]).
 
 // solana-program-test 3.x marks its API "unstable" (deprecated) ahead of 4.0;
 // it is the pinned test framework, so the warning carries no information here.

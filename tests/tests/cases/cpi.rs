@@ -180,9 +180,10 @@ async fn a_second_soft_call_in_the_same_crank_hits_the_grace_period_and_changes_
     );
 }
 
-/// Two put series on 1,300 USDC, then SOL at $95: closeout.
+/// Two put series on 1,300 USDC, then SOL at $85: closeout, and still
+/// below 100% after the larger short is closed (two closeout calls).
 async fn closeout_book() -> Book {
-    book(&[(140, 20), (130, 10)], 1_300 * USD, 9_500_000_000).await
+    book(&[(140, 20), (130, 10)], 1_300 * USD, 8_500_000_000).await
 }
 
 #[tokio::test]
