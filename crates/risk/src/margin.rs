@@ -429,7 +429,7 @@ fn add_collaterals(t: &mut Totals, collaterals: &[CollateralInput]) -> RiskResul
 /// Errors: as [`margin_summary_into`].
 pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
     let mut out = MarginSummary::ZERO;
-    margin_summary_into(inputs, &mut out)?;
+    fill_summary(inputs, &mut out)?;
     Ok(out)
 }
 
@@ -439,15 +439,20 @@ pub fn margin_summary(inputs: &AccountInputs) -> RiskResult<MarginSummary> {
 /// Errors: `InvalidInput` (too many entries, an underlying index without a
 /// grid, a zero lot size, a negative floor, a bad collateral, more than one
 /// settlement entry), `InvalidScenarioGrid`, `MathOverflow`.
-#[inline(never)] // its locals stay out of the planner's frame
 pub fn margin_summary_into(inputs: &AccountInputs, out: &mut MarginSummary) -> RiskResult<()> {
+    *out = MarginSummary::ZERO;
+    fill_summary(inputs, out)
+}
+
+/// Fills `out`, which must be [`MarginSummary::ZERO`].
+#[inline(never)] // its locals stay out of the planner's frame
+fn fill_summary(inputs: &AccountInputs, out: &mut MarginSummary) -> RiskResult<()> {
     if inputs.grids.len() > MAX_UNDERLYINGS
         || inputs.positions.len() > MAX_POSITIONS
         || inputs.collaterals.len() > MAX_COLLATERALS
     {
         return Err(RiskError::InvalidInput);
     }
-    *out = MarginSummary::ZERO;
     for (u, grid) in out.underlyings.iter_mut().zip(inputs.grids.iter()) {
         (u.used_mask, u.mm_mask) = scenario_masks(grid)?;
     }
@@ -571,16 +576,17 @@ pub fn position_risk(p: &PositionInput) -> RiskResult<PositionRisk> {
 /// Off-chain (CLI, bot, simulator): the ~6 KB report does not fit an SBF
 /// frame; the program uses [`margin_totals`].
 pub fn account_margin(inputs: &AccountInputs) -> RiskResult<AccountMargin> {
-    let summary = margin_summary(inputs)?;
-    let mut positions = [PositionRisk::default(); MAX_POSITIONS];
-    for (out, p) in positions.iter_mut().zip(inputs.positions.iter()) {
-        *out = position_risk(p)?;
+    let mut out = AccountMargin {
+        summary: MarginSummary::ZERO,
+        position_count: 0,
+        positions: [PositionRisk::default(); MAX_POSITIONS],
+    };
+    fill_summary(inputs, &mut out.summary)?;
+    for (o, p) in out.positions.iter_mut().zip(inputs.positions.iter()) {
+        *o = position_risk(p)?;
     }
-    Ok(AccountMargin {
-        summary,
-        position_count: inputs.positions.len() as u8,
-        positions,
-    })
+    out.position_count = inputs.positions.len() as u8;
+    Ok(out)
 }
 
 #[cfg(test)]
