@@ -20,6 +20,7 @@
 #![allow(deprecated)]
 
 pub mod bench;
+pub mod books;
 pub mod client;
 pub mod crash;
 pub mod errors;

@@ -3,7 +3,7 @@
 //! to $110 in $5 steps, the keeper passing over every account after each
 //! step until it is quiet.
 
-use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
+use options_margin::state::{Exchange, MarginAccount};
 use options_margin_tests::client;
 use options_margin_tests::crash::CrashScenario;
 use options_margin_tests::keeper::KeeperAction;
@@ -19,40 +19,6 @@ const PRICE_PATH_E8: [i64; 8] = [
     11_500_000_000,
     11_000_000_000,
 ];
-
-/// vault + socialised loss = total = Σ balances + insurance, and open
-/// interest long = short = stored, over every account of the scenario.
-async fn check_books(s: &CrashScenario) {
-    let config: Collateral = s.bench.load_zc(&s.fx.usdc.config).await;
-    let exchange: Exchange = s.bench.load_zc(&s.fx.exchange).await;
-    let mut sum = 0i64;
-    let mut long = vec![0i64; s.series.len()];
-    let mut short = vec![0i64; s.series.len()];
-    for margin in s.accounts() {
-        let account: MarginAccount = s.bench.load_zc(&margin).await;
-        sum += s.fx.balance(&s.bench, &margin, &s.fx.usdc.mint).await;
-        for (i, series) in s.series.iter().enumerate() {
-            if let Some(slot) = account.position_slot(series) {
-                let size = account.positions[slot].size_contracts;
-                long[i] += size.max(0);
-                short[i] += (-size).max(0);
-            }
-        }
-    }
-    let vault = s.bench.token_balance(&s.fx.usdc.vault).await as i64;
-    assert_eq!(
-        vault + config.socialized_loss_native,
-        config.total_balance_native
-    );
-    assert_eq!(config.total_balance_native, sum + exchange.insurance_native);
-    for (i, series) in s.series.iter().enumerate() {
-        let stored: Series = s.bench.load_zc(series).await;
-        assert_eq!(
-            (long[i], stored.open_interest_contracts as i64),
-            (short[i], long[i])
-        );
-    }
-}
 
 /// After every step: no refused transaction, every liquidation of a
 /// solvent account raised its ratio, the books balance, and once the
@@ -98,7 +64,7 @@ async fn the_keeper_brings_every_account_back_through_a_crash() {
                 .any(|a| matches!(a, KeeperAction::Liquidated { .. })),
             "the keeper went quiet at {price}"
         );
-        check_books(&s).await;
+        s.fx.assert_books(&s.bench, &s.accounts(), &s.series).await;
         for w in &s.writers {
             let account: MarginAccount = s.bench.load_zc(&w.margin).await;
             let health = s.fx.health_accounts(&s.bench, &w.margin).await;

@@ -10,7 +10,7 @@
 use anchor_lang::prelude::Pubkey;
 use options_margin::error::ErrorCode;
 use options_margin::events::LiquidationEvent;
-use options_margin::state::{Collateral, Exchange, MarginAccount, RiskParams, Series};
+use options_margin::state::{RiskParams, Series};
 use options_margin_tests::bench::{find_event, program_test};
 use options_margin_tests::errors::custom_code;
 use options_margin_tests::exchange::SOL_CONF_E8;
@@ -49,36 +49,9 @@ struct World {
 }
 
 async fn check_books(w: &World) {
-    let config: Collateral = w.bench.load_zc(&w.fx.usdc.config).await;
-    let exchange: Exchange = w.bench.load_zc(&w.fx.exchange).await;
-    let mut sum = 0i64;
-    let mut long = vec![0i64; w.series.len()];
-    let mut short = vec![0i64; w.series.len()];
-    for u in w.users.iter().chain(std::iter::once(&w.keeper)) {
-        let account: MarginAccount = w.bench.load_zc(&u.margin).await;
-        sum += account
-            .collateral_slot(&w.fx.usdc.mint)
-            .map(|s| account.collaterals[s].balance_native)
-            .unwrap_or(0);
-        for (i, s) in w.series.iter().enumerate() {
-            if let Some(slot) = account.position_slot(s) {
-                let size = account.positions[slot].size_contracts;
-                long[i] += size.max(0);
-                short[i] += (-size).max(0);
-            }
-        }
-    }
-    let vault = w.bench.token_balance(&w.fx.usdc.vault).await as i64;
-    assert_eq!(
-        vault + config.socialized_loss_native,
-        config.total_balance_native
-    );
-    assert_eq!(config.total_balance_native, sum + exchange.insurance_native);
-    for (i, s) in w.series.iter().enumerate() {
-        let stored: Series = w.bench.load_zc(s).await;
-        assert_eq!(long[i], short[i]);
-        assert_eq!(stored.open_interest_contracts as i64, long[i]);
-    }
+    let mut accounts: Vec<Pubkey> = w.users.iter().map(|u| u.margin).collect();
+    accounts.push(w.keeper.margin);
+    w.fx.assert_books(&w.bench, &accounts, &w.series).await;
 }
 
 async fn world() -> World {

@@ -1,0 +1,51 @@
+//! The settlement books and open interest, checked from the chain: what the
+//! random sequence and the keeper crash assert after every step.
+
+use anchor_lang::prelude::Pubkey;
+use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
+
+use crate::bench::TestBench;
+use crate::exchange::ExchangeFixture;
+
+impl ExchangeFixture {
+    /// Asserts, over `accounts` (every margin account of the exchange):
+    /// vault + socialised loss = total = Σ settlement balances + insurance,
+    /// and for each of `series`: Σ longs = Σ shorts = stored open interest.
+    pub async fn assert_books(&self, bench: &TestBench, accounts: &[Pubkey], series: &[Pubkey]) {
+        let config: Collateral = bench.load_zc(&self.usdc.config).await;
+        let exchange: Exchange = bench.load_zc(&self.exchange).await;
+        let mut sum = 0i64;
+        let mut long = vec![0i64; series.len()];
+        let mut short = vec![0i64; series.len()];
+        for margin in accounts {
+            let account: MarginAccount = bench.load_zc(margin).await;
+            sum += self.balance(bench, margin, &self.usdc.mint).await;
+            for (i, s) in series.iter().enumerate() {
+                if let Some(slot) = account.position_slot(s) {
+                    let size = account.positions[slot].size_contracts;
+                    long[i] += size.max(0);
+                    short[i] += (-size).max(0);
+                }
+            }
+        }
+        let vault = bench.token_balance(&self.usdc.vault).await as i64;
+        assert_eq!(
+            vault + config.socialized_loss_native,
+            config.total_balance_native,
+            "vault + socialised loss = total"
+        );
+        assert_eq!(
+            config.total_balance_native,
+            sum + exchange.insurance_native,
+            "total = Σ balances + insurance"
+        );
+        for (i, s) in series.iter().enumerate() {
+            let stored: Series = bench.load_zc(s).await;
+            assert_eq!(long[i], short[i], "open interest long = short on {s}");
+            assert_eq!(
+                stored.open_interest_contracts as i64, long[i],
+                "stored OI of {s}"
+            );
+        }
+    }
+}
