@@ -91,6 +91,10 @@
 //! model holds a 27-scenario slope) never pile up in one frame. Frames are
 //! measured (x86-64 proxy, `scripts/stack-sizes.sh`) and listed in the README.
 
+mod rank;
+
+use rank::{rank_collateral, rank_position, score_e12, RankKey};
+
 use crate::collateral::{CollateralInput, BPS};
 use crate::error::{RiskError, RiskResult};
 use crate::fee::{liquidation_fee, FeeInputs, LiquidationFee};
@@ -540,130 +544,6 @@ fn plan_collateral(ctx: &Ctx, c: &CollateralInput) -> RiskResult<Option<Choice>>
         mm_after,
         capped,
     }))
-}
-
-/// Ranking key of an eligible candidate (module docs): rule 0 (restores
-/// the target / MM released), then the score `released / value` compared
-/// exactly by cross-multiplication, then the tie-breaks lexicographically.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct RankKey {
-    /// The plan is a closeout (whole candidates): MM released ranks first.
-    closeout: bool,
-    /// Soft tiers: the planned slice restores the target in this call.
-    reaches: bool,
-    /// unit: quote native. MM released (≤ MM before, so < 2^63).
-    released: i128,
-    /// unit: quote native. Value liquidated, clamped into 1..=i64::MAX.
-    value: i128,
-    delta_usd: i128,
-    gamma_usd: i128,
-    neg_upnl: i128,
-    is_collateral: bool,
-    neg_index: i16,
-}
-
-impl RankKey {
-    fn new(ctx: &Ctx, released: i128, value: i128, reaches: bool) -> Self {
-        Self {
-            closeout: ctx.is_closeout(),
-            reaches,
-            released,
-            value: value.clamp(1, i128::from(i64::MAX)),
-            delta_usd: 0,
-            gamma_usd: 0,
-            neg_upnl: 0,
-            is_collateral: false,
-            neg_index: 0,
-        }
-    }
-
-    /// Strictly preferred to `other` (both from the same plan, so both or
-    /// neither are closeout keys).
-    fn beats(&self, other: &Self) -> bool {
-        if !self.closeout && self.reaches != other.reaches {
-            return self.reaches;
-        }
-        let by_release = self.closeout || !self.reaches;
-        if by_release && self.released != other.released {
-            return self.released > other.released;
-        }
-        // Both factors < 2^63: the products fit.
-        let (a, b) = (self.released * other.value, other.released * self.value);
-        if a != b {
-            return a > b;
-        }
-        let ka = (
-            self.delta_usd,
-            self.gamma_usd,
-            self.neg_upnl,
-            self.is_collateral,
-            self.neg_index,
-        );
-        let kb = (
-            other.delta_usd,
-            other.gamma_usd,
-            other.neg_upnl,
-            other.is_collateral,
-            other.neg_index,
-        );
-        ka > kb
-    }
-}
-
-/// unit: quote native, approximately. `|size · greek_e9| · spot_e12 / 10^15`,
-/// computed as `(|size·greek| / 10^6) · (spot / 10^9)` with one saturating
-/// multiply (a tie-break only, never a money amount).
-fn dollar_exposure(size: i64, greek_e9: i64, spot_e12: u64) -> i128 {
-    let units_e3 = div_floor_pos((i128::from(size) * i128::from(greek_e9)).abs(), 1_000_000);
-    units_e3.saturating_mul(i128::from(spot_e12 / 1_000_000_000))
-}
-
-/// precision: e12, floor. `released / value` (both ≥ 0; value clamped to ≥ 1).
-fn score_e12(released: i128, value: i128) -> RiskResult<u64> {
-    let s = div_floor_pos(released.max(0).safe_mul(1_000_000_000_000)?, value.max(1));
-    Ok(u64::try_from(s).unwrap_or(u64::MAX))
-}
-
-#[inline(never)] // own SBF frame: see "Stack" in the module docs
-fn rank_position(ctx: &Ctx, p: &PositionInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
-    let s = p.series;
-    let per = i128::from(s.mark_native).abs() + i128::from(s.short_floor_mm_native) + 1;
-    let upnl = p
-        .mark_value_native()?
-        .safe_sub(i128::from(p.cost_basis_native))?;
-    Ok(RankKey {
-        delta_usd: dollar_exposure(p.size_contracts, s.delta_e9, s.spot_ref_e12),
-        gamma_usd: dollar_exposure(p.size_contracts, s.gamma_e9, s.spot_ref_e12),
-        neg_upnl: -upnl,
-        is_collateral: false,
-        neg_index: -(idx as i16),
-        ..RankKey::new(
-            ctx,
-            ctx.mm0 - ch.mm_after,
-            ch.quantity.saturating_mul(per),
-            ctx.reaches_target(
-                ch.mm_after,
-                ch.quantity == i128::from(p.size_contracts.unsigned_abs()),
-            )?,
-        )
-    })
-}
-
-#[inline(never)] // own SBF frame: see "Stack" in the module docs
-fn rank_collateral(ctx: &Ctx, c: &CollateralInput, ch: &Choice, idx: usize) -> RiskResult<RankKey> {
-    let value = c.value_floor()?;
-    let proceeds = value.safe_sub(c.value_of_floor(i128::from(c.balance_native) - ch.quantity)?)?;
-    Ok(RankKey {
-        delta_usd: value,
-        is_collateral: true,
-        neg_index: -(idx as i16),
-        ..RankKey::new(
-            ctx,
-            ctx.mm0 - ch.mm_after,
-            proceeds,
-            ctx.reaches_target(ch.mm_after, ch.quantity == i128::from(c.balance_native))?,
-        )
-    })
 }
 
 /// The plan of one call on `inputs`: tier, best candidate, just-enough
