@@ -12,7 +12,7 @@ use options_margin_risk::planner::{evaluate_liquidation, Candidate, LiquidationP
 use options_margin_tests::bench::{find_event, program_test};
 use options_margin_tests::exchange::SOL_CONF_E8;
 use options_margin_tests::options::sol_terms;
-use options_margin_tests::{client, ExchangeFixture, TestBench, User};
+use options_margin_tests::{client, ix, ExchangeFixture, TestBench, User};
 
 pub const DAY: i64 = 86_400;
 /// unit: quote native. One dollar.
@@ -112,6 +112,15 @@ impl Desk {
                 self.fx.refresh(&mut self.bench, &u, &s).await;
             }
         }
+    }
+
+    /// `settle_series` of `series` (on underlying 0) at the current price.
+    pub async fn settle(&mut self, series: &Pubkey) {
+        let (u, oracle) = (self.underlyings[0], self.fx.sol.oracle);
+        self.bench
+            .send(&[ix::settle_series(&u, series, &oracle)], &[])
+            .await
+            .expect("settle_series");
     }
 
     /// Lowers SOL in 1% steps from `price_e8` until the writer's ratio is

@@ -38,11 +38,7 @@ async fn expiry_book() -> (Desk, Pubkey, Pubkey) {
 async fn after_settlement_equity_uses_the_settlement_price_and_the_live_put_goes() {
     let (mut d, near, far) = expiry_book().await;
     d.move_to(12_000_000_000).await;
-    let (u, oracle) = (d.underlyings[0], d.fx.sol.oracle);
-    d.bench
-        .send(&[ix::settle_series(&u, &near, &oracle)], &[])
-        .await
-        .expect("settle_series");
+    d.settle(&near).await;
     let settled: Series = d.bench.load_zc(&near).await;
     assert_eq!(
         (settled.settled, settled.risk.mark_native),
@@ -91,11 +87,7 @@ async fn a_settled_short_settles_at_the_settlement_price_then_goes_to_bankruptcy
     d.write(&near, 10, None).await;
     d.bench.advance_time(DAY).await;
     d.move_to(10_000_000_000).await;
-    let (u, oracle) = (d.underlyings[0], d.fx.sol.oracle);
-    d.bench
-        .send(&[ix::settle_series(&u, &near, &oracle)], &[])
-        .await
-        .expect("settle_series");
+    d.settle(&near).await;
     let m = d.summary().await;
     assert!(
         m.equity_native < 0 && m.maintenance_margin_native == 0,
