@@ -9,17 +9,21 @@ use crate::exchange::ExchangeFixture;
 
 impl ExchangeFixture {
     /// Asserts, over `accounts` (every margin account of the exchange):
-    /// vault + socialised loss = total = Σ settlement balances + insurance,
-    /// and for each of `series`: Σ longs = Σ shorts = stored open interest.
+    /// vault + socialised loss = total = Σ settlement balances + Σ insurance
+    /// accruals + insurance, the counted total is Σ counted balances, and
+    /// for each of `series`: Σ longs = Σ shorts = stored open interest.
     pub async fn assert_books(&self, bench: &TestBench, accounts: &[Pubkey], series: &[Pubkey]) {
         let config: Collateral = bench.load_zc(&self.usdc.config).await;
         let exchange: Exchange = bench.load_zc(&self.exchange).await;
         let mut sum = 0i64;
+        let mut counted = 0i64;
         let mut long = vec![0i64; series.len()];
         let mut short = vec![0i64; series.len()];
         for margin in accounts {
             let account: MarginAccount = bench.load_zc(margin).await;
             sum += self.balance(bench, margin, &self.usdc.mint).await;
+            sum += account.insurance_accrued_native;
+            counted += account.counted_settlement_native;
             for (i, s) in series.iter().enumerate() {
                 if let Some(slot) = account.position_slot(s) {
                     let size = account.positions[slot].size_contracts;
@@ -37,8 +41,9 @@ impl ExchangeFixture {
         assert_eq!(
             config.total_balance_native,
             sum + exchange.insurance_native,
-            "total = Σ balances + insurance"
+            "total = Σ balances + Σ accrued + insurance"
         );
+        assert_eq!(config.counted_total_native, counted, "counted total");
         for (i, s) in series.iter().enumerate() {
             let stored: Series = bench.load_zc(s).await;
             assert_eq!(long[i], short[i], "open interest long = short on {s}");

@@ -25,27 +25,41 @@ async fn fetch_accounts(bench: &TestBench, metas: &[AccountMeta]) -> Vec<TestAcc
     owned
 }
 
-/// Computes `margin`'s equity, IM and MM as a margin check would right now,
-/// from the margin-check accounts `health` (as passed to an instruction).
+/// Computes `margin`'s equity, IM and MM as a liquidation would value it
+/// right now (at the spot), from the margin-check accounts `health`.
 pub async fn margin_summary(
     bench: &TestBench,
     exchange_key: &Pubkey,
     margin: &Pubkey,
     health_metas: &[AccountMeta],
 ) -> anchor_lang::Result<MarginSummary> {
+    margin_summary_at(
+        bench,
+        exchange_key,
+        margin,
+        health_metas,
+        health::Valuation::Spot,
+    )
+    .await
+}
+
+/// [`margin_summary`] at `valuation` (conservative: as a withdrawal or a
+/// trade values collateral).
+pub async fn margin_summary_at(
+    bench: &TestBench,
+    exchange_key: &Pubkey,
+    margin: &Pubkey,
+    health_metas: &[AccountMeta],
+    valuation: health::Valuation,
+) -> anchor_lang::Result<MarginSummary> {
     let exchange: Exchange = bench.load_zc(exchange_key).await;
     let account: MarginAccount = bench.load_zc(margin).await;
     let now = bench.now().await;
     let mut owned = fetch_accounts(bench, health_metas).await;
     let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
-    health::account_margin(
-        &account,
-        &exchange,
-        exchange_key,
-        &infos,
-        now,
-        health::CheckMode::REDUCE_ONLY,
-    )
+    let (summary, _) =
+        health::account_margin(&account, &exchange, exchange_key, &infos, now, valuation)?;
+    Ok(summary)
 }
 
 /// The `refresh_series_risk` instructions a transaction touching `margin`
@@ -96,15 +110,9 @@ pub async fn plan_liquidation(
     let now = bench.now().await;
     let mut owned = fetch_accounts(bench, health_metas).await;
     let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
-    let loaded = health::load_inputs(
-        &account,
-        &exchange,
-        exchange_key,
-        &infos,
-        now,
-        health::CheckMode::REDUCE_ONLY,
-    )?;
-    let plan = options_margin::instructions::plan_call(&loaded, &account, &exchange, max_quantity)?;
+    let loaded = health::load_inputs(&account, &exchange, exchange_key, &infos, now)?;
+    let plan =
+        options_margin::instructions::plan_call(&loaded, &account, &exchange, max_quantity)?.plan;
     let (target, is_position) = match plan.candidate {
         Candidate::Position(i) => (
             account

@@ -86,6 +86,11 @@ impl ExchangeFixture {
     /// Creates the exchange with default risk parameters and registers USDC
     /// (6 decimals) then wrapped SOL (9 decimals) priced at $150.
     pub async fn setup(bench: &mut TestBench) -> Self {
+        Self::setup_with_risk(bench, RiskParams::defaults()).await
+    }
+
+    /// [`Self::setup`] with the exchange created at `risk`.
+    pub async fn setup_with_risk(bench: &mut TestBench, risk: RiskParams) -> Self {
         let admin = bench.funded_keypair(10_000_000_000).await;
         let exchange = pda::exchange(&admin.pubkey()).0;
         bench
@@ -93,7 +98,7 @@ impl ExchangeFixture {
                 &[ix::initialize_exchange(
                     &admin.pubkey(),
                     admin.pubkey(),
-                    RiskParams::defaults(),
+                    risk,
                 )],
                 &[&admin],
             )
@@ -153,6 +158,79 @@ impl ExchangeFixture {
         let now = bench.now().await;
         fixture.set_sol_price(bench, SOL_PRICE_E8, SOL_CONF_E8, now);
         fixture
+    }
+
+    /// Changes the risk parameters the only way the program allows:
+    /// propose, wait out the delay, apply. The clock moves forward by the
+    /// delay, and the SOL price is re-stamped at the new time so it stays
+    /// fresh (series vectors go stale: refresh them after).
+    pub async fn change_risk_params(&self, bench: &mut TestBench, risk: RiskParams) {
+        let ex: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
+        bench
+            .send(
+                &[ix::propose_risk_params(
+                    &self.admin.pubkey(),
+                    &self.exchange,
+                    risk,
+                )],
+                &[&self.admin],
+            )
+            .await
+            .expect("propose_risk_params");
+        bench
+            .advance_time(i64::from(ex.risk.param_delay_secs))
+            .await;
+        bench
+            .send(&[ix::apply_risk_params(&self.exchange)], &[])
+            .await
+            .expect("apply_risk_params");
+        self.restamp_sol_price(bench).await;
+    }
+
+    /// Changes a collateral's oracle and weights: propose, wait, apply (see
+    /// [`Self::change_risk_params`] for the clock).
+    pub async fn change_collateral_params(
+        &self,
+        bench: &mut TestBench,
+        mint: &Pubkey,
+        params: CollateralParams,
+    ) {
+        let ex: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
+        bench
+            .send(
+                &[ix::propose_collateral_params(
+                    &self.admin.pubkey(),
+                    &self.exchange,
+                    mint,
+                    params,
+                )],
+                &[&self.admin],
+            )
+            .await
+            .expect("propose_collateral_params");
+        bench
+            .advance_time(i64::from(ex.risk.param_delay_secs))
+            .await;
+        bench
+            .send(&[ix::apply_collateral_params(&self.exchange, mint)], &[])
+            .await
+            .expect("apply_collateral_params");
+        self.restamp_sol_price(bench).await;
+    }
+
+    /// Re-publishes the SOL oracle's current price stamped with the clock.
+    pub async fn restamp_sol_price(&self, bench: &mut TestBench) {
+        let Some(acc) = bench.get_account(&self.sol.oracle).await else {
+            return;
+        };
+        let Ok(update) = <pyth_solana_receiver_sdk::price_update::PriceUpdateV2 as
+            anchor_lang::AccountDeserialize>::try_deserialize(&mut acc.data.as_slice())
+        else {
+            return;
+        };
+        let now = bench.now().await;
+        let m = update.price_message;
+        self.set_sol_price(bench, m.price, m.conf, now);
     }
 
     /// Publishes a fully verified SOL/USD PriceUpdateV2 at the SOL oracle address.
@@ -366,8 +444,9 @@ impl ExchangeFixture {
             &self.exchange,
             &infos,
             bench.now().await,
-            options_margin::health::CheckMode::REDUCE_ONLY,
+            options_margin::health::Valuation::Spot,
         )
+        .map(|(summary, _)| summary)
     }
 
     /// Margin of `margin`'s current state (see [`crate::client::margin_summary`]).

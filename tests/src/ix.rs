@@ -51,10 +51,20 @@ fn admin_only(admin: &Pubkey, exchange: &Pubkey) -> options_margin::accounts::Ad
     }
 }
 
-pub fn set_risk_params(admin: &Pubkey, exchange: &Pubkey, risk: RiskParams) -> Instruction {
+pub fn propose_risk_params(admin: &Pubkey, exchange: &Pubkey, risk: RiskParams) -> Instruction {
     build(
         admin_only(admin, exchange),
-        options_margin::instruction::SetRiskParams { risk },
+        options_margin::instruction::ProposeRiskParams { risk },
+        &[],
+    )
+}
+
+pub fn apply_risk_params(exchange: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::ApplyRiskParams {
+            exchange: *exchange,
+        },
+        options_margin::instruction::ApplyRiskParams {},
         &[],
     )
 }
@@ -120,19 +130,51 @@ pub fn add_collateral(
     )
 }
 
-pub fn update_collateral(
+fn update_collateral_accounts(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    mint: &Pubkey,
+) -> options_margin::accounts::UpdateCollateral {
+    options_margin::accounts::UpdateCollateral {
+        admin: *admin,
+        exchange: *exchange,
+        collateral: pda::collateral(exchange, mint).0,
+    }
+}
+
+pub fn propose_collateral_params(
     admin: &Pubkey,
     exchange: &Pubkey,
     mint: &Pubkey,
     params: CollateralParams,
 ) -> Instruction {
     build(
-        options_margin::accounts::UpdateCollateral {
-            admin: *admin,
+        update_collateral_accounts(admin, exchange, mint),
+        options_margin::instruction::ProposeCollateralParams { params },
+        &[],
+    )
+}
+
+pub fn apply_collateral_params(exchange: &Pubkey, mint: &Pubkey) -> Instruction {
+    build(
+        options_margin::accounts::ApplyCollateralParams {
             exchange: *exchange,
             collateral: pda::collateral(exchange, mint).0,
         },
-        options_margin::instruction::UpdateCollateral { params },
+        options_margin::instruction::ApplyCollateralParams {},
+        &[],
+    )
+}
+
+pub fn set_deposit_cap(
+    admin: &Pubkey,
+    exchange: &Pubkey,
+    mint: &Pubkey,
+    deposit_cap_native: u64,
+) -> Instruction {
+    build(
+        update_collateral_accounts(admin, exchange, mint),
+        options_margin::instruction::SetDepositCap { deposit_cap_native },
         &[],
     )
 }
@@ -452,6 +494,44 @@ pub fn resolve_bankruptcy(
             program: options_margin::ID,
         },
         options_margin::instruction::ResolveBankruptcy {},
+        &[],
+    )
+}
+
+/// Sweeps the insurance accruals of `margin_accounts` (all writable).
+pub fn sweep_insurance(
+    exchange: &Pubkey,
+    settlement_mint: &Pubkey,
+    margin_accounts: &[Pubkey],
+) -> Instruction {
+    let metas: Vec<AccountMeta> = margin_accounts
+        .iter()
+        .map(|m| AccountMeta::new(*m, false))
+        .collect();
+    build(
+        options_margin::accounts::SweepInsurance {
+            exchange: *exchange,
+            settlement_collateral: pda::collateral(exchange, settlement_mint).0,
+            event_authority: pda::event_authority(),
+            program: options_margin::ID,
+        },
+        options_margin::instruction::SweepInsurance {},
+        &metas,
+    )
+}
+
+pub fn book_socialized_loss(
+    exchange: &Pubkey,
+    margin_account: &Pubkey,
+    settlement_mint: &Pubkey,
+) -> Instruction {
+    build(
+        options_margin::accounts::BookSocializedLoss {
+            exchange: *exchange,
+            margin_account: *margin_account,
+            settlement_collateral: pda::collateral(exchange, settlement_mint).0,
+        },
+        options_margin::instruction::BookSocializedLoss {},
         &[],
     )
 }

@@ -19,17 +19,11 @@ pub const LIQUIDATION_CU_LIMIT: u32 = 1_000_000;
 
 impl ExchangeFixture {
     /// The liquidated account's margin-check accounts (its current state),
-    /// with every series writable so the program can update open interest.
+    /// all read-only: a liquidation writes a series only when it changes
+    /// its open interest (see [`Self::liquidation_ix`]).
     pub async fn liquidatee_health(&self, bench: &TestBench, margin: &Pubkey) -> Vec<AccountMeta> {
         let account: MarginAccount = bench.load_zc(margin).await;
-        let series: Vec<Pubkey> = account.active_positions().map(|p| p.series).collect();
-        let mut metas = self.health_accounts_for(bench, &account).await;
-        for m in metas.iter_mut() {
-            if series.contains(&m.pubkey) {
-                m.is_writable = true;
-            }
-        }
-        metas
+        self.health_accounts_for(bench, &account).await
     }
 
     /// A `partial_liquidate` of `liquidatee` into `caller`'s margin account.
@@ -44,7 +38,15 @@ impl ExchangeFixture {
         max_quantity: u64,
         min_fee_native: u64,
     ) -> Instruction {
-        let health_from = self.liquidatee_health(bench, liquidatee).await;
+        let mut health_from = self.liquidatee_health(bench, liquidatee).await;
+        self.mark_series_writable_if_oi_changes(
+            bench,
+            &caller.margin,
+            liquidatee,
+            &mut health_from,
+            max_quantity,
+        )
+        .await;
         let health_to = self
             .liquidator_health_after(
                 bench,
@@ -68,6 +70,37 @@ impl ExchangeFixture {
             &health_from,
             &health_to,
         )
+    }
+
+    /// Marks the planned target series writable when the liquidation will
+    /// change its open interest: the receiver already holds the side
+    /// opposite to the one it takes over.
+    pub async fn mark_series_writable_if_oi_changes(
+        &self,
+        bench: &TestBench,
+        receiver: &Pubkey,
+        liquidatee: &Pubkey,
+        health_from: &mut [AccountMeta],
+        max_quantity: u64,
+    ) {
+        let Ok((_, target, true)) =
+            client::plan_liquidation(bench, &self.exchange, liquidatee, health_from, max_quantity)
+                .await
+        else {
+            return;
+        };
+        let from: MarginAccount = bench.load_zc(liquidatee).await;
+        let to: MarginAccount = bench.load_zc(receiver).await;
+        let size = |a: &MarginAccount| {
+            a.position_slot(&target)
+                .map(|s| a.positions[s].size_contracts)
+                .unwrap_or(0)
+        };
+        if size(&from).signum() * size(&to).signum() < 0 {
+            for m in health_from.iter_mut().filter(|m| m.pubkey == target) {
+                m.is_writable = true;
+            }
+        }
     }
 
     /// The margin-check accounts of the liquidator account `receiver` for
@@ -98,7 +131,8 @@ impl ExchangeFixture {
                     }
                 }
             } else if receiver.collateral_slot(&target).is_none() {
-                let _ = receiver.collateral_slot_or_insert(&target);
+                let settlement = self.usdc.mint;
+                let _ = receiver.collateral_slot_or_insert(&target, &settlement);
             }
         }
         self.health_accounts_for(bench, &receiver).await

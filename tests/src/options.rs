@@ -19,7 +19,7 @@ pub const USD_E12: u64 = 1_000_000_000_000;
 
 /// SOL as an underlying: default ±20% / ±15% grid, 5% rate, vol stale after
 /// one hour, short floors of 1% (MM) and 1.5% (IM) of spot notional, vol
-/// changes of at most 50% per update.
+/// changes of at most 50% per hour.
 pub fn sol_underlying_params() -> UnderlyingParams {
     UnderlyingParams {
         oracle: sol_oracle_config(),
@@ -29,6 +29,7 @@ pub fn sol_underlying_params() -> UnderlyingParams {
         short_floor_mm_bps: 100,
         short_floor_im_bps: 150,
         max_vol_change_bps: 5_000,
+        vol_change_window_secs: 3_600,
     }
 }
 

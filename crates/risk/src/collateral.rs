@@ -16,7 +16,7 @@ use crate::error::{RiskError, RiskResult};
 use crate::num::{div_ceil, div_floor};
 
 /// unit: bps. 1.0 in basis points.
-pub(crate) const BPS: i128 = 10_000;
+pub(crate) const BPS: i128 = crate::types::BPS as i128;
 /// Largest accepted token decimals (keeps `10^(decimals + 6)` far from overflow).
 pub const MAX_COLLATERAL_DECIMALS: u8 = 18;
 /// Decimals the settlement collateral must have (quote native = 1e-6 USD).

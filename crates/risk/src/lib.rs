@@ -13,8 +13,12 @@
 //! - [`margin`]: `account_margin`, the per-account combination of stored vectors.
 //! - [`collateral`]: collateral valuation and haircuts.
 //! - [`planner`]: tiers, candidate ranking, the just-enough amount.
+//! - [`params`]: exchange risk parameters: layout, defaults, the only bounds.
 //! - [`fee`]: the fixed liquidation fee and its anti-slicing rule.
 //! - [`apply`]: `apply_plan`, the reference of what a liquidation changes.
+//! - [`trade`]: the margin rule of each side of a trade.
+//! - [`volatility`]: the rate limit of volatility updates.
+//! - [`socialized`]: loss socialisation over the balances of the time.
 
 pub mod apply;
 pub mod black76;
@@ -25,9 +29,13 @@ pub mod fixed;
 pub mod margin;
 pub mod math;
 pub mod num;
+pub mod params;
 pub mod planner;
 pub mod series;
+pub mod socialized;
+pub mod trade;
 pub mod types;
+pub mod volatility;
 
 pub use error::{RiskError, RiskResult};
 pub use types::*;

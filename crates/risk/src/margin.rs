@@ -509,6 +509,22 @@ impl MarginTotals {
         self.equity_native >= self.im_native
     }
 
+    /// These totals with IM raised to at least `⌈MM · im_floor_ratio_bps / 10_000⌉`.
+    ///
+    /// With `im_floor_ratio_bps` at or above the first liquidation tier
+    /// (which [`crate::params::RiskParams::validate`] requires), an account
+    /// that meets this IM is never in tier 1 at the same prices: `equity ≥
+    /// ⌈MM·t/10^4⌉` gives `equity·10^4 ≥ MM·t`, so the floored ratio is ≥ t.
+    /// The scenario IM alone does not promise that: a one-to-one calendar
+    /// spread can have IM equal to MM.
+    pub fn with_im_floor(self, im_floor_ratio_bps: u32) -> RiskResult<Self> {
+        let floor = im_floor_ceil(self.mm_native, im_floor_ratio_bps)?;
+        Ok(Self {
+            im_native: self.im_native.max(floor),
+            ..self
+        })
+    }
+
     pub fn meets_maintenance(&self) -> bool {
         self.equity_native >= self.mm_native
     }
@@ -553,6 +569,17 @@ pub fn margin_totals(inputs: &AccountInputs) -> RiskResult<MarginTotals> {
         im_native: to_i64(im)?,
         ratio_bps: ratio_bps(equity, mm)?,
     })
+}
+
+/// unit: quote native, ceil. `⌈mm_native · ratio_bps / 10_000⌉` (0 for MM ≤ 0).
+pub fn im_floor_ceil(mm_native: i64, ratio_bps: u32) -> RiskResult<i64> {
+    if mm_native <= 0 {
+        return Ok(0);
+    }
+    to_i64(crate::num::div_ceil(
+        i128::from(mm_native).safe_mul(i128::from(ratio_bps))?,
+        BPS,
+    )?)
 }
 
 /// Size times the per-contract Greeks and values of one position.

@@ -106,16 +106,11 @@ use crate::types::MAX_SCENARIOS;
 
 pub use crate::apply::{apply_plan, AccountState};
 
-/// One liquidation tier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tier {
-    /// precision: bps of equity / MM. The tier applies when the ratio is below this.
-    pub below_ratio_bps: u32,
-    /// precision: bps of the candidate. Most one call may liquidate (10_000 = all).
-    pub max_fraction_bps: u32,
-}
+/// One liquidation tier (the exchange's [`crate::params::TierParams`]).
+pub use crate::params::TierParams as Tier;
 
-/// Tiers, target and fee of partial liquidations.
+/// Tiers, target and fee of partial liquidations: the planner's part of
+/// [`crate::params::RiskParams`] (see [`crate::params::RiskParams::liquidation`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LiquidationParams {
     /// Strictly descending thresholds, ascending fractions. The last tier is a
@@ -125,63 +120,24 @@ pub struct LiquidationParams {
     pub target_ratio_bps: u32,
     /// unit: quote native. Flat fee part, paid by the call that closes a candidate.
     pub fee_flat_native: u64,
-    /// precision: bps of the MM released. Proportional fee part (≤ 5_000).
+    /// precision: bps of the MM released. Proportional fee part.
     pub fee_rate_bps: u16,
 }
 
 impl Default for LiquidationParams {
-    /// The seed's tiers (105% / 102% / 100% → 10% / 25% / 100%), a 110%
-    /// target, 1 USD flat and 1% of the released MM.
+    /// The planner's part of [`crate::params::RiskParams::DEFAULT`].
     fn default() -> Self {
-        Self {
-            tiers: [
-                Tier {
-                    below_ratio_bps: 10_500,
-                    max_fraction_bps: 1_000,
-                },
-                Tier {
-                    below_ratio_bps: 10_200,
-                    max_fraction_bps: 2_500,
-                },
-                Tier {
-                    below_ratio_bps: 10_000,
-                    max_fraction_bps: 10_000,
-                },
-            ],
-            target_ratio_bps: 11_000,
-            fee_flat_native: 1_000_000,
-            fee_rate_bps: 100,
-        }
+        crate::params::RiskParams::DEFAULT.liquidation()
     }
 }
 
-/// Largest accepted proportional fee rate (keeps the closed-form solve exact within 3 steps).
-pub const MAX_FEE_RATE_BPS: u16 = 5_000;
-/// precision: bps. Largest accepted target ratio (10×).
-pub const MAX_TARGET_RATIO_BPS: u32 = 100_000;
-
 impl LiquidationParams {
-    /// `InvalidTiers` unless thresholds are strictly descending with the last
-    /// ≥ 10_000 (closeouts only below a ratio of at least 100%), fractions are
-    /// ascending in (0, 10_000] with the last = 10_000, the target exceeds the
-    /// top threshold (≤ 10×), and `fee_rate_bps ≤ 5_000`.
+    /// `InvalidTiers` unless the tiers, target and fee rate are within the
+    /// exchange's bounds ([`crate::params::validate_liquidation`]), which
+    /// also keep the closed-form solve exact within 3 steps.
     pub fn validate(&self) -> RiskResult<()> {
-        let t = &self.tiers;
-        let ok = t[0].below_ratio_bps > t[1].below_ratio_bps
-            && t[1].below_ratio_bps > t[2].below_ratio_bps
-            && i128::from(t[2].below_ratio_bps) >= BPS
-            && t[0].max_fraction_bps > 0
-            && t[0].max_fraction_bps <= t[1].max_fraction_bps
-            && t[1].max_fraction_bps <= t[2].max_fraction_bps
-            && i128::from(t[2].max_fraction_bps) == BPS
-            && self.target_ratio_bps > t[0].below_ratio_bps
-            && self.target_ratio_bps <= MAX_TARGET_RATIO_BPS
-            && self.fee_rate_bps <= MAX_FEE_RATE_BPS;
-        if ok {
-            Ok(())
-        } else {
-            Err(RiskError::InvalidTiers)
-        }
+        crate::params::validate_liquidation(&self.tiers, self.target_ratio_bps, self.fee_rate_bps)
+            .map_err(RiskError::from)
     }
 
     /// Tier (1..=3) of an account at `ratio_bps`, `None` when healthy.

@@ -66,9 +66,9 @@ pub const FLAG_SETTLED: u32 = 1;
 /// unit: bps. Largest accepted shock (+1000%), which keeps shocked values bounded.
 pub const MAX_SHOCK_BPS: i32 = 100_000;
 /// unit: bps. 1.0 in basis points.
-const BPS: i128 = 10_000;
+const BPS: i128 = crate::types::BPS as i128;
 /// [`BPS`] as the constant divisor of `div_small_floor`.
-const BPS_U64: u64 = 10_000;
+const BPS_U64: u64 = crate::types::BPS;
 
 /// The static terms of one option series.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,6 +16,9 @@
 
 use bytemuck::{Pod, Zeroable};
 
+/// precision: bps. 1.0 in basis points: the denominator of every `_bps` value.
+pub const BPS: u64 = 10_000;
+
 /// Maximum number of spot shocks in one grid.
 pub const MAX_SPOT_SHOCKS: usize = 9;
 /// Maximum number of volatility shocks in one grid.

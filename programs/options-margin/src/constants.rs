@@ -1,5 +1,7 @@
 //! PDA seeds and hard limits of the program.
 
+pub use options_margin_risk::BPS;
+
 /// Seed of the exchange config PDA: `["exchange", creator]`.
 pub const EXCHANGE_SEED: &[u8] = b"exchange";
 /// Seed of the PDA that owns every vault: `["vault_authority", exchange]`.
@@ -11,10 +13,22 @@ pub const VAULT_SEED: &[u8] = b"vault";
 /// Seed of a margin account: `["margin", exchange, owner, index (u16 LE)]`.
 pub const MARGIN_SEED: &[u8] = b"margin";
 
-/// Collateral balances one margin account can hold at once.
+/// Collateral balances one margin account can hold at once (slot 0 is the
+/// settlement collateral's, the others volatile mints).
 pub const MAX_ACCOUNT_COLLATERALS: usize = 8;
 /// Option positions one margin account can hold at once.
 pub const MAX_ACCOUNT_POSITIONS: usize = 32;
+/// Accounts a margin check of one margin account may read
+/// (`MarginAccount::width`: 2 per volatile collateral, 1 per position, 2 per
+/// underlying). A transaction may lock at most 64 accounts; the widest
+/// instruction on one account, `withdraw`, adds 12 fixed keys (owner,
+/// exchange, margin account, collateral, mint, vault, vault authority,
+/// destination, token program, event authority, this program, the
+/// compute-budget program) and `partial_liquidate` 7 (liquidator, exchange,
+/// both margin accounts, event authority, this program, compute budget),
+/// so 48 leaves room for a separate fee payer and a CPI caller's own
+/// accounts. Deposits and trades that would cross it fail with `AccountTooWide`.
+pub const MAX_ACCOUNT_WIDTH: usize = 48;
 /// Collateral mints one exchange can register.
 pub const MAX_EXCHANGE_COLLATERALS: u8 = 16;
 
@@ -23,8 +37,6 @@ pub const SETTLEMENT_DECIMALS: u8 = 6;
 /// Largest token decimals a collateral may have.
 pub const MAX_COLLATERAL_DECIMALS: u8 = 12;
 
-/// unit: bps. 1.0 expressed in basis points.
-pub const BPS: u64 = 10_000;
 /// Seed of an underlying: `["underlying", exchange, index u8]`.
 pub const UNDERLYING_SEED: &[u8] = b"underlying";
 /// Seed of a series: `["series", underlying, is_call u8, strike_e12 LE, expiry LE]`.
@@ -33,6 +45,9 @@ pub const SERIES_SEED: &[u8] = b"series";
 pub const MAX_UNDERLYINGS: u8 = 8;
 /// unit: seconds. Longest time to expiry a series may be created with (2 years).
 pub const MAX_SERIES_TENOR_SECS: i64 = 2 * 365 * 86_400;
+/// unit: seconds. After the first settlement price of a series is
+/// recorded, an update published closer to expiry may replace it for this
+/// long; then it is final and positions settle.
+pub const SETTLEMENT_DISPUTE_SECS: i64 = 600;
 /// precision: e6. Volatility bounds: 1% to 500%.
-pub const MIN_VOL_E6: u32 = 10_000;
-pub const MAX_VOL_E6: u32 = 5_000_000;
+pub use options_margin_risk::black76::{MAX_VOL_E6, MIN_VOL_E6};

@@ -67,10 +67,10 @@ pub enum ErrorCode {
     AccountNotEmpty,
     #[msg("Margin-check accounts do not match the account's collaterals and positions (missing, extra, reordered or substituted)")]
     HealthAccountsMismatch,
-    #[msg("Arithmetic overflow")]
+    #[msg("Arithmetic overflow (the log names the place)")]
     MathOverflow,
-    #[msg("Risk engine rejected its inputs")]
-    RiskEngine,
+    #[msg("Risk engine: an input outside its documented domain")]
+    RiskInvalidInput,
     #[msg("Oracle config out of bounds (kind 0 or 1, zero padding, max_age_secs 1..=3600, max_conf_bps 1..=2000, conf_k_bps <= 50000, max_conf_bps * conf_k_bps < 1e8)")]
     OracleConfigInvalid,
     #[msg("The account address is already in use")]
@@ -111,8 +111,10 @@ pub enum ErrorCode {
     ZeroSize,
     #[msg("The series has expired: no new trades")]
     SeriesExpired,
-    #[msg("A risk-reducing trade below initial margin may not lower the margin ratio")]
-    RatioWouldFall,
+    #[msg(
+        "A trade side that reduces risk but ends below initial margin may not lower equity − MM"
+    )]
+    HealthWouldFall,
     #[msg("The series is not settled yet")]
     SeriesNotSettled,
     #[msg("Settlement price must be published at or after expiry (and within the window unless it has passed)")]
@@ -142,4 +144,194 @@ pub enum ErrorCode {
     NotBankrupt,
     #[msg("This collateral is not the settlement collateral")]
     NotSettlementCollateral,
+    // ---- added with the security review (codes 6061 on) ----
+    #[msg("The account would need more margin-check accounts than any transaction can lock (see MAX_ACCOUNT_WIDTH)")]
+    AccountTooWide,
+    #[msg("An account below maintenance margin may only trade at the mark or better (its equity may not fall)")]
+    EquityWouldFall,
+    #[msg("A trade side that ends below initial margin must trade within the premium band around the mark")]
+    PremiumOutsideBand,
+    #[msg("The series' volatility changed since its vectors were computed: refresh it first")]
+    VolatilityChangedSinceRefresh,
+    #[msg("The underlying price is too far from its EMA for a risk-adding instruction")]
+    OraclePriceDeviatesFromEma,
+    #[msg("No parameter change is pending")]
+    NoPendingChange,
+    #[msg("The parameter change's delay has not elapsed")]
+    ChangeDelayNotElapsed,
+    #[msg("A settlement price is already recorded that was published at least as close to expiry")]
+    SettlementNotCloser,
+    #[msg("The settlement price is final: its dispute window has closed")]
+    SettlementFinal,
+    #[msg("The settlement price is not final yet: positions settle after the dispute window")]
+    SettlementNotFinal,
+    #[msg("The vault holds fewer tokens than this payout (an unassigned socialised loss)")]
+    VaultShortfall,
+    #[msg("A protocol invariant does not hold (a bug: please report it)")]
+    InvariantViolation,
+    #[msg("Risk engine: division by zero")]
+    RiskDivisionByZero,
+    #[msg("Risk engine: spot, strike or contract size is zero or negative")]
+    RiskNonPositivePrice,
+    #[msg("Risk engine: volatility outside 1%..=500%")]
+    RiskVolatilityOutOfRange,
+    #[msg("Risk engine: time to expiry outside what the pricer supports")]
+    RiskTimeOutOfRange,
+    #[msg("Risk engine: rate outside the supported band")]
+    RiskRateOutOfRange,
+    #[msg("Risk engine: invalid scenario grid")]
+    RiskInvalidScenarioGrid,
+    #[msg("Risk engine: liquidation tiers, target or fee out of bounds")]
+    RiskInvalidTiers,
+    #[msg("Risk engine: a math function got an argument outside its domain")]
+    RiskMathDomain,
+    #[msg("Risk engine: the series has not expired")]
+    RiskSeriesNotExpired,
 }
+
+impl ErrorCode {
+    /// The numeric code a transaction carries (Anchor's offset included).
+    pub fn code(self) -> u32 {
+        anchor_lang::error::ERROR_CODE_OFFSET + self as u32
+    }
+
+    /// Errors that mean "someone else got there first" or "the market moved
+    /// since you looked": a liquidator's bot retries or moves on, it did
+    /// nothing wrong. Everything else is a bad request or a bug.
+    pub fn is_race_lost(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::AccountHealthy
+                | ErrorCode::GracePeriodActive
+                | ErrorCode::NothingToLiquidate
+                | ErrorCode::NotBankrupt
+                | ErrorCode::SeriesSettled
+                | ErrorCode::SettlementNotCloser
+                | ErrorCode::NoPosition
+        )
+    }
+
+    /// Price and freshness errors: refresh (or post a newer update) and retry.
+    pub fn is_stale_input(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::OracleStale
+                | ErrorCode::OracleOutOfOrder
+                | ErrorCode::OracleConfidenceTooWide
+                | ErrorCode::StaleSeriesRisk
+                | ErrorCode::PriceMovedSinceRefresh
+                | ErrorCode::StaleVolatility
+                | ErrorCode::VolatilityChangedSinceRefresh
+                | ErrorCode::OraclePriceDeviatesFromEma
+        )
+    }
+
+    /// A bug, not a rejected request: invariants and post-conditions.
+    pub fn is_bug(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvariantViolation | ErrorCode::LiquidationPostConditionFailed
+        )
+    }
+
+    /// The variant carrying `code`, if it is one of this program's.
+    pub fn from_code(code: u32) -> Option<Self> {
+        let n = code.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET)?;
+        ALL.iter().copied().find(|e| *e as u32 == n)
+    }
+}
+
+/// Every variant, in code order (for [`ErrorCode::from_code`] and clients).
+pub const ALL: [ErrorCode; 83] = [
+    ErrorCode::OracleWrongOwner,
+    ErrorCode::OracleInvalidAccount,
+    ErrorCode::OracleWrongFeed,
+    ErrorCode::OracleNotFullyVerified,
+    ErrorCode::OracleStale,
+    ErrorCode::OracleNonPositivePrice,
+    ErrorCode::OracleConfidenceTooWide,
+    ErrorCode::OracleExponentOutOfRange,
+    ErrorCode::OracleNotTrading,
+    ErrorCode::OraclePriceOutOfRange,
+    ErrorCode::OracleOutOfOrder,
+    ErrorCode::Unauthorized,
+    ErrorCode::InvalidRiskParams,
+    ErrorCode::InvalidCollateralParams,
+    ErrorCode::InvalidPauseFlags,
+    ErrorCode::NoPendingAdmin,
+    ErrorCode::SettlementCollateralOrder,
+    ErrorCode::SettlementDecimals,
+    ErrorCode::UnsupportedDecimals,
+    ErrorCode::ExchangeCollateralsFull,
+    ErrorCode::Paused,
+    ErrorCode::ZeroAmount,
+    ErrorCode::AmountTooLarge,
+    ErrorCode::DepositCapExceeded,
+    ErrorCode::AccountCollateralsFull,
+    ErrorCode::InsufficientBalance,
+    ErrorCode::BelowInitialMargin,
+    ErrorCode::AccountNotEmpty,
+    ErrorCode::HealthAccountsMismatch,
+    ErrorCode::MathOverflow,
+    ErrorCode::RiskInvalidInput,
+    ErrorCode::OracleConfigInvalid,
+    ErrorCode::AccountAlreadyInitialized,
+    ErrorCode::InvalidUnderlyingParams,
+    ErrorCode::ExchangeUnderlyingsFull,
+    ErrorCode::InvalidSeriesParams,
+    ErrorCode::NotVolAuthority,
+    ErrorCode::VolatilityOutOfBounds,
+    ErrorCode::VolatilityChangeTooLarge,
+    ErrorCode::VolatilityNotSet,
+    ErrorCode::SeriesSettled,
+    ErrorCode::StaleSeriesRisk,
+    ErrorCode::PriceMovedSinceRefresh,
+    ErrorCode::StaleVolatility,
+    ErrorCode::AccountPositionsFull,
+    ErrorCode::ZeroSize,
+    ErrorCode::SeriesExpired,
+    ErrorCode::HealthWouldFall,
+    ErrorCode::SeriesNotSettled,
+    ErrorCode::SettlementPriceOutOfWindow,
+    ErrorCode::SeriesNotExpired,
+    ErrorCode::NoPosition,
+    ErrorCode::AccountHealthy,
+    ErrorCode::NothingToLiquidate,
+    ErrorCode::GracePeriodActive,
+    ErrorCode::FeeBelowMinimum,
+    ErrorCode::SelfLiquidation,
+    ErrorCode::LiquidatorBelowInitialMargin,
+    ErrorCode::LiquidationPostConditionFailed,
+    ErrorCode::SeriesNotWritable,
+    ErrorCode::NotBankrupt,
+    ErrorCode::NotSettlementCollateral,
+    ErrorCode::AccountTooWide,
+    ErrorCode::EquityWouldFall,
+    ErrorCode::PremiumOutsideBand,
+    ErrorCode::VolatilityChangedSinceRefresh,
+    ErrorCode::OraclePriceDeviatesFromEma,
+    ErrorCode::NoPendingChange,
+    ErrorCode::ChangeDelayNotElapsed,
+    ErrorCode::SettlementNotCloser,
+    ErrorCode::SettlementFinal,
+    ErrorCode::SettlementNotFinal,
+    ErrorCode::VaultShortfall,
+    ErrorCode::InvariantViolation,
+    ErrorCode::RiskDivisionByZero,
+    ErrorCode::RiskNonPositivePrice,
+    ErrorCode::RiskVolatilityOutOfRange,
+    ErrorCode::RiskTimeOutOfRange,
+    ErrorCode::RiskRateOutOfRange,
+    ErrorCode::RiskInvalidScenarioGrid,
+    ErrorCode::RiskInvalidTiers,
+    ErrorCode::RiskMathDomain,
+    ErrorCode::RiskSeriesNotExpired,
+];
+
+const _: () = {
+    let mut i = 0;
+    while i < ALL.len() {
+        assert!(ALL[i] as usize == i);
+        i += 1;
+    }
+};

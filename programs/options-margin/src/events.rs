@@ -174,3 +174,27 @@ pub struct InsuranceDepositEvent {
     /// unit: quote native.
     pub insurance_after_native: i64,
 }
+
+#[event]
+pub struct InsuranceSweptEvent {
+    /// unit: quote native. Accruals and vault surplus moved into the fund.
+    pub swept_native: i64,
+    /// Margin accounts swept.
+    pub accounts: u16,
+    /// unit: quote native. The fund after the sweep.
+    pub insurance_after_native: i64,
+}
+
+#[event]
+pub struct RiskParamsProposedEvent {
+    pub exchange: Pubkey,
+    /// unit: unix seconds. When the proposal may be applied.
+    pub apply_after_ts: i64,
+}
+
+#[event]
+pub struct CollateralParamsProposedEvent {
+    pub collateral: Pubkey,
+    /// unit: unix seconds. When the proposal may be applied.
+    pub apply_after_ts: i64,
+}

@@ -11,17 +11,30 @@
 //!    appearance: `[underlying, its oracle]`;
 //!
 //! and nothing else. The settlement collateral is the unit of account
-//! (1 native unit = 1 quote native) and needs no account.
+//! (1 native unit = 1 quote native) and needs no account. Its balance
+//! counts net of the socialised loss the account owes
+//! (`options_margin_risk::socialized`, index on the exchange).
 //!
-//! Series risk must be fresh: computed no longer than
-//! `RiskParams::max_risk_age_secs` ago, and the current oracle price within
-//! `RiskParams::price_band_bps` of the spot it was computed at. Settled
-//! series carry fixed intrinsic vectors and need neither. Checks of
-//! risk-increasing instructions also require every series' volatility to be
-//! younger than its underlying's `vol_max_age_secs`.
+//! **Series vectors** must be usable: computed no longer than
+//! `max_risk_age_secs` ago, at the series' current volatility
+//! (`VolatilityChangedSinceRefresh` otherwise), with the oracle price
+//! within `price_band_bps` of the spot they were computed at. The oracle
+//! update may be older than the refresh: the vectors, not the update, carry
+//! the price, so a refresh that someone else sent with a newer update never
+//! fails a transaction. Settled series carry fixed intrinsic vectors.
 //!
-//! The numbers themselves come from the risk crate's `margin_totals`, the
-//! same function the bot, the CLI and the simulator call.
+//! **Prices are never caller-chosen in the caller's favour.** Each
+//! collateral update must be at least as new as the last one this account
+//! was valued at (`OracleOutOfOrder`; the account records it, unconditionally).
+//! Risk-adding checks ([`Valuation::Conservative`]) value collateral at the
+//! worse of the spot and the EMA carried in the same update, refuse an
+//! underlying whose price is further than `max_ema_deviation_bps` from its
+//! EMA (`OraclePriceDeviatesFromEma`), and refuse series whose volatility is
+//! older than `vol_max_age_secs` (`StaleVolatility`). Liquidations value at
+//! the spot ([`Valuation::Spot`]).
+//!
+//! The numbers themselves come from the risk crate's `margin_totals` with
+//! the IM floor, the same functions the bot, the CLI and the simulator call.
 
 use std::cell::Ref;
 
@@ -29,20 +42,22 @@ use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 use options_margin_risk::collateral::CollateralInput;
 use options_margin_risk::margin::{margin_totals, AccountInputs, OptionKind, PositionInput};
+use options_margin_risk::socialized::pending_loss_ceil;
 use options_margin_risk::ScenarioGrid;
 
 use crate::constants::{BPS, MAX_ACCOUNT_COLLATERALS, MAX_ACCOUNT_POSITIONS};
 use crate::error::ErrorCode;
 use crate::math::risk_error;
-use crate::oracle::{read_price, OraclePrice};
+use crate::oracle::{read_price, OraclePrice, PriceSide};
 use crate::state::{Collateral, Exchange, MarginAccount, Series, Underlying};
 
 /// What a margin check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarginSummary {
-    /// unit: quote native. Collateral (conservatively priced) plus option marks.
+    /// unit: quote native. Collateral (conservatively priced) plus option
+    /// marks, less the socialised loss the account owes.
     pub equity_native: i64,
-    /// unit: quote native.
+    /// unit: quote native. At least `im_floor_ratio_bps` of MM.
     pub initial_margin_native: i64,
     /// unit: quote native.
     pub maintenance_margin_native: i64,
@@ -57,22 +72,25 @@ impl MarginSummary {
     pub fn meets_maintenance(&self) -> bool {
         self.equity_native >= self.maintenance_margin_native
     }
+
+    /// The risk crate's totals with the same figures.
+    pub fn as_totals(&self) -> options_margin_risk::margin::MarginTotals {
+        options_margin_risk::margin::MarginTotals {
+            equity_native: self.equity_native,
+            mm_native: self.maintenance_margin_native,
+            im_native: self.initial_margin_native,
+            ratio_bps: self.ratio_bps,
+        }
+    }
 }
 
-/// How strict a check is.
+/// Which collateral prices a check values at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckMode {
-    /// Refuse series whose volatility is stale (risk-increasing instructions).
-    pub require_fresh_vol: bool,
-}
-
-impl CheckMode {
-    pub const RISK_INCREASING: Self = Self {
-        require_fresh_vol: true,
-    };
-    pub const REDUCE_ONLY: Self = Self {
-        require_fresh_vol: false,
-    };
+pub enum Valuation {
+    /// Spot ∓ k·conf: liquidation, bankruptcy, a liquidator's own check.
+    Spot,
+    /// The worse of spot and EMA, ∓ k·conf: withdrawals and trades.
+    Conservative,
 }
 
 fn take<'a, 'info>(
@@ -86,93 +104,96 @@ fn take<'a, 'info>(
     Ok(info)
 }
 
-/// Loads a collateral config and checks it belongs to `exchange` and `mint`.
-fn load_collateral_config<'info>(
-    info: &'info AccountInfo<'info>,
-    exchange: &Pubkey,
-    mint: &Pubkey,
-) -> Result<AccountLoader<'info, Collateral>> {
-    let loader = AccountLoader::<Collateral>::try_from(info)
-        .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
-    {
-        let c = loader.load()?;
-        require!(
-            c.exchange == *exchange && c.mint == *mint,
-            ErrorCode::HealthAccountsMismatch
-        );
-    }
-    Ok(loader)
+/// One volatile collateral as loaded: its price both ways and the update's time.
+#[derive(Clone, Copy)]
+struct LoadedCollateral {
+    spot: CollateralInput,
+    conservative: CollateralInput,
+    publish_time: i64,
 }
 
-/// Reads one collateral's price. Refuses an update older than the newest one
-/// this collateral has used, and records a newer one when the config is writable.
-fn collateral_input<'info>(
-    config: &AccountLoader<'info, Collateral>,
+/// Reads one collateral config and price. The config must belong to
+/// `exchange` and `mint`; the update may not be older than the one the
+/// account was last valued at for this mint.
+fn load_collateral<'info>(
+    config_info: &'info AccountInfo<'info>,
     oracle: &'info AccountInfo<'info>,
-    balance_native: i64,
+    exchange: &Pubkey,
+    balance: &crate::state::CollateralBalance,
     now_ts: i64,
-) -> Result<CollateralInput> {
-    let (price, input) = {
-        let c = config.load()?;
-        let price = read_price(oracle, &c.oracle, now_ts)?;
-        require!(
-            price.publish_time >= c.last_publish_time,
-            ErrorCode::OracleOutOfOrder
-        );
-        let input = CollateralInput {
-            balance_native,
+) -> Result<LoadedCollateral> {
+    let loader = AccountLoader::<Collateral>::try_from(config_info)
+        .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
+    let c = loader.load()?;
+    require!(
+        c.exchange == *exchange && c.mint == balance.mint,
+        ErrorCode::HealthAccountsMismatch
+    );
+    let price = read_price(oracle, &c.oracle, now_ts)?;
+    require!(
+        price.publish_time >= balance.last_publish_time,
+        ErrorCode::OracleOutOfOrder
+    );
+    let k = c.oracle.conf_k_bps;
+    let input = |low: &OraclePrice, high: &OraclePrice| -> Result<CollateralInput> {
+        Ok(CollateralInput {
+            balance_native: balance.balance_native,
             decimals: c.decimals,
-            price_low_e12: price.low_e12(c.oracle.conf_k_bps)?,
-            price_high_e12: price.high_e12(c.oracle.conf_k_bps)?,
+            price_low_e12: low.low_e12(k)?,
+            price_high_e12: high.high_e12(k)?,
             init_weight_bps: c.init_weight_bps,
             maint_weight_bps: c.maint_weight_bps,
             is_settlement: false,
-        };
-        (price, input)
+        })
     };
-    if config.as_ref().is_writable {
-        let mut c = config.load_mut()?;
-        c.last_publish_time = c.last_publish_time.max(price.publish_time);
-    }
-    Ok(input)
+    Ok(LoadedCollateral {
+        spot: input(&price, &price)?,
+        conservative: input(
+            &price.toward_ema(PriceSide::Low),
+            &price.toward_ema(PriceSide::High),
+        )?,
+        publish_time: price.publish_time,
+    })
 }
 
-/// Checks that a series' stored vectors may be used now.
+/// What the freshness checks of one series found, beyond hard failures.
+#[derive(Clone, Copy, Default)]
+struct Freshness {
+    /// The volatility is older than the underlying's `vol_max_age_secs`.
+    stale_vol: bool,
+}
+
+/// Checks that a series' stored vectors may be used now (module docs).
 fn check_series_fresh(
     series: &Series,
     underlying: &Underlying,
     price: &OraclePrice,
     exchange: &Exchange,
     now_ts: i64,
-    mode: CheckMode,
-) -> Result<()> {
+) -> Result<Freshness> {
     if series.settled == 1 {
-        return Ok(());
+        return Ok(Freshness::default());
     }
     let risk = &series.risk;
     require!(risk.computed_at_ts > 0, ErrorCode::StaleSeriesRisk);
-    require!(
-        price.publish_time >= risk.computed_at_ts,
-        ErrorCode::OracleOutOfOrder
-    );
     let age = now_ts.saturating_sub(risk.computed_at_ts);
     require!(
         age <= exchange.risk.max_risk_age_secs as i64,
         ErrorCode::StaleSeriesRisk
+    );
+    require!(
+        risk.vol_ref_e6 == series.vol_e6,
+        ErrorCode::VolatilityChangedSinceRefresh
     );
     let moved = (price.price_e12 as u128).abs_diff(risk.spot_ref_e12 as u128);
     require!(
         moved * BPS as u128 <= risk.spot_ref_e12 as u128 * exchange.risk.price_band_bps as u128,
         ErrorCode::PriceMovedSinceRefresh
     );
-    if mode.require_fresh_vol {
-        let vol_age = now_ts.saturating_sub(series.vol_updated_ts);
-        require!(
-            vol_age <= underlying.vol_max_age_secs as i64,
-            ErrorCode::StaleVolatility
-        );
-    }
-    Ok(())
+    let vol_age = now_ts.saturating_sub(series.vol_updated_ts);
+    Ok(Freshness {
+        stale_vol: vol_age > underlying.vol_max_age_secs as i64,
+    })
 }
 
 /// Borrows a `Series` straight from its account data (owner and
@@ -214,18 +235,34 @@ where
 }
 
 /// Everything a margin check read from `remaining_accounts`, validated:
-/// collateral prices, the series (borrowed, zero-copy) and their grids.
+/// collateral prices (spot and conservative), the series (borrowed,
+/// zero-copy) and their grids, and the flags risk-adding checks refuse.
 pub struct LoadedInputs<'a> {
-    collaterals: [CollateralInput; MAX_ACCOUNT_COLLATERALS],
+    collaterals: [Option<LoadedCollateral>; MAX_ACCOUNT_COLLATERALS],
     collateral_mints: [Pubkey; MAX_ACCOUNT_COLLATERALS],
     collateral_count: usize,
     settlement_mint: Pubkey,
     grids: Vec<ScenarioGrid>,
     series: Vec<Ref<'a, Series>>,
     underlying_of: [u8; MAX_ACCOUNT_POSITIONS],
+    /// Some series' volatility is stale.
+    stale_vol: bool,
+    /// Some underlying's price is further from its EMA than allowed.
+    ema_deviation: bool,
+    im_floor_ratio_bps: u32,
+    loss_index_e12: u64,
 }
 
 impl<'a> LoadedInputs<'a> {
+    /// What risk-adding instructions require beyond initial margin: fresh
+    /// volatility on every series (`StaleVolatility`) and every underlying
+    /// price near its EMA (`OraclePriceDeviatesFromEma`).
+    pub fn require_risk_adding_allowed(&self) -> Result<()> {
+        require!(!self.stale_vol, ErrorCode::StaleVolatility);
+        require!(!self.ema_deviation, ErrorCode::OraclePriceDeviatesFromEma);
+        Ok(())
+    }
+
     /// The risk crate's inputs for `account` (the same account the inputs
     /// were loaded for, possibly with changed sizes and balances but the
     /// same slots in use).
@@ -253,22 +290,42 @@ impl<'a> LoadedInputs<'a> {
         Ok(positions)
     }
 
+    /// unit: quote native. The socialised loss `account` owes now.
+    pub fn pending_loss_native(&self, account: &MarginAccount) -> Result<i64> {
+        pending_loss_ceil(
+            account.counted_settlement_native,
+            self.loss_index_e12,
+            account.loss_index_snapshot_e12,
+        )
+        .map_err(risk_error)
+    }
+
     /// Collateral inputs with `account`'s current balances. A settlement
     /// slot may have appeared since loading (it needs no price); any other
     /// mint must have been priced at load time.
-    pub fn collateral_inputs(&self, account: &MarginAccount) -> Result<Vec<CollateralInput>> {
+    pub fn collateral_inputs(
+        &self,
+        account: &MarginAccount,
+        valuation: Valuation,
+    ) -> Result<Vec<CollateralInput>> {
         let mut out = Vec::with_capacity(MAX_ACCOUNT_COLLATERALS);
         for c in account.active_collaterals() {
             let input = if c.mint == self.settlement_mint {
-                CollateralInput::settlement(c.balance_native)
+                let owed = self.pending_loss_native(account)?;
+                CollateralInput::settlement(
+                    c.balance_native
+                        .checked_sub(owed)
+                        .ok_or(error!(ErrorCode::MathOverflow))?,
+                )
             } else {
-                let i = self.collateral_mints[..self.collateral_count]
-                    .iter()
-                    .position(|m| *m == c.mint)
-                    .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+                let loaded = self.loaded_collateral(&c.mint)?;
+                let priced = match valuation {
+                    Valuation::Spot => loaded.spot,
+                    Valuation::Conservative => loaded.conservative,
+                };
                 CollateralInput {
                     balance_native: c.balance_native,
-                    ..self.collaterals[i]
+                    ..priced
                 }
             };
             out.push(input);
@@ -276,13 +333,29 @@ impl<'a> LoadedInputs<'a> {
         Ok(out)
     }
 
-    /// precision: e12 USD per whole token. The asset price a collateral was loaded at.
-    pub fn collateral_price_low_e12(&self, mint: &Pubkey) -> Result<u64> {
-        let i = self.collateral_mints[..self.collateral_count]
+    fn loaded_collateral(&self, mint: &Pubkey) -> Result<LoadedCollateral> {
+        self.collateral_mints[..self.collateral_count]
             .iter()
             .position(|m| m == mint)
-            .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
-        Ok(self.collaterals[i].price_low_e12)
+            .and_then(|i| self.collaterals[i])
+            .ok_or(error!(ErrorCode::HealthAccountsMismatch))
+    }
+
+    /// precision: e12 USD per whole token. The spot asset price a collateral was loaded at.
+    pub fn collateral_price_low_e12(&self, mint: &Pubkey) -> Result<u64> {
+        Ok(self.loaded_collateral(mint)?.spot.price_low_e12)
+    }
+
+    /// Records, in `account`, the publish time of every collateral update
+    /// this check used, so no later instruction can value the account at
+    /// an older one. Unconditional: every instruction that checks margin
+    /// writes the margin account.
+    pub fn record_publish_times(&self, account: &mut MarginAccount) {
+        for c in account.collaterals.iter_mut() {
+            if let Ok(loaded) = self.loaded_collateral(&c.mint) {
+                c.last_publish_time = c.last_publish_time.max(loaded.publish_time);
+            }
+        }
     }
 
     /// The series of the `i`-th position in use (slot order).
@@ -297,10 +370,11 @@ impl<'a> LoadedInputs<'a> {
     pub fn with_inputs<R>(
         &self,
         account: &MarginAccount,
+        valuation: Valuation,
         f: impl FnOnce(&AccountInputs) -> Result<R>,
     ) -> Result<R> {
         let positions = self.position_inputs(account)?;
-        let collaterals = self.collateral_inputs(account)?;
+        let collaterals = self.collateral_inputs(account, valuation)?;
         f(&AccountInputs {
             grids: &self.grids,
             positions: &positions,
@@ -308,10 +382,12 @@ impl<'a> LoadedInputs<'a> {
         })
     }
 
-    /// Equity, IM, MM and ratio of `account`.
-    pub fn totals(&self, account: &MarginAccount) -> Result<MarginSummary> {
-        self.with_inputs(account, |inputs| {
-            let t = margin_totals(inputs).map_err(risk_error)?;
+    /// Equity, IM (with the exchange's IM floor), MM and ratio of `account`.
+    pub fn totals(&self, account: &MarginAccount, valuation: Valuation) -> Result<MarginSummary> {
+        self.with_inputs(account, valuation, |inputs| {
+            let t = margin_totals(inputs)
+                .and_then(|t| t.with_im_floor(self.im_floor_ratio_bps))
+                .map_err(risk_error)?;
             Ok(MarginSummary {
                 equity_native: t.equity_native,
                 initial_margin_native: t.im_native,
@@ -322,33 +398,31 @@ impl<'a> LoadedInputs<'a> {
     }
 }
 
-/// Reads and validates the margin-check accounts of `account`.
+/// Reads and validates the margin-check accounts of `account` (module docs).
 pub fn load_inputs<'info>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
     remaining: &'info [AccountInfo<'info>],
     now_ts: i64,
-    mode: CheckMode,
 ) -> Result<LoadedInputs<'info>> {
-    let mut collaterals = [CollateralInput::settlement(0); MAX_ACCOUNT_COLLATERALS];
+    let mut collaterals = [None; MAX_ACCOUNT_COLLATERALS];
     let mut collateral_mints = [Pubkey::default(); MAX_ACCOUNT_COLLATERALS];
     let mut count = 0usize;
     let mut cursor = 0usize;
     for balance in account.active_collaterals() {
         collateral_mints[count] = balance.mint;
-        collaterals[count] = if balance.mint == exchange.settlement_mint {
-            CollateralInput::settlement(balance.balance_native)
-        } else {
-            let config =
-                load_collateral_config(take(remaining, &mut cursor)?, exchange_key, &balance.mint)?;
-            collateral_input(
-                &config,
-                take(remaining, &mut cursor)?,
-                balance.balance_native,
+        if balance.mint != exchange.settlement_mint {
+            let config = take(remaining, &mut cursor)?;
+            let oracle = take(remaining, &mut cursor)?;
+            collaterals[count] = Some(load_collateral(
+                config,
+                oracle,
+                exchange_key,
+                balance,
                 now_ts,
-            )?
-        };
+            )?);
+        }
         count += 1;
     }
 
@@ -359,6 +433,7 @@ pub fn load_inputs<'info>(
     let mut grids: Vec<ScenarioGrid> =
         Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
     let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
+    let (mut stale_vol, mut ema_deviation) = (false, false);
     for (i, s) in series.iter().enumerate() {
         let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
             Some(index) => index,
@@ -373,8 +448,10 @@ pub fn load_inputs<'info>(
                     ErrorCode::HealthAccountsMismatch
                 );
                 let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
+                ema_deviation |= !price.near_ema(exchange.risk.max_ema_deviation_bps);
                 for other in series.iter().filter(|o| o.underlying == s.underlying) {
-                    check_series_fresh(other, &underlying, &price, exchange, now_ts, mode)?;
+                    let f = check_series_fresh(other, &underlying, &price, exchange, now_ts)?;
+                    stale_vol |= f.stale_vol;
                 }
                 underlying_keys.push(s.underlying);
                 grids.push(*underlying.grid.as_grid());
@@ -392,17 +469,26 @@ pub fn load_inputs<'info>(
         grids,
         series,
         underlying_of,
+        stale_vol,
+        ema_deviation,
+        im_floor_ratio_bps: exchange.risk.im_floor_ratio_bps,
+        loss_index_e12: exchange.loss_index_e12,
     })
 }
 
-/// Computes equity, IM, MM and the ratio of `account` from `remaining`.
+/// Computes equity, IM and MM of `account` from `remaining` at `valuation`.
+/// A conservative check also enforces [`LoadedInputs::require_risk_adding_allowed`].
 pub fn account_margin<'info>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
     remaining: &'info [AccountInfo<'info>],
     now_ts: i64,
-    mode: CheckMode,
-) -> Result<MarginSummary> {
-    load_inputs(account, exchange, exchange_key, remaining, now_ts, mode)?.totals(account)
+    valuation: Valuation,
+) -> Result<(MarginSummary, LoadedInputs<'info>)> {
+    let loaded = load_inputs(account, exchange, exchange_key, remaining, now_ts)?;
+    if valuation == Valuation::Conservative {
+        loaded.require_risk_adding_allowed()?;
+    }
+    Ok((loaded.totals(account, valuation)?, loaded))
 }

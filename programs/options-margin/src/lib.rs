@@ -9,6 +9,7 @@
 use anchor_lang::prelude::*;
 
 pub mod constants;
+pub mod controller;
 pub mod create;
 pub mod error;
 pub mod events;
@@ -39,12 +40,19 @@ pub mod options_margin {
         instructions::initialize_exchange(ctx, vol_authority, risk)
     }
 
-    /// Replaces the risk parameters (validated bounds).
-    pub fn set_risk_params(ctx: Context<AdminOnly>, risk: RiskParams) -> Result<()> {
-        instructions::set_risk_params(ctx, risk)
+    /// Announces new risk parameters (validated by the risk crate's bounds);
+    /// they apply after the current `param_delay_secs`.
+    pub fn propose_risk_params(ctx: Context<AdminOnly>, risk: RiskParams) -> Result<()> {
+        instructions::propose_risk_params(ctx, risk)
     }
 
-    /// Sets the `PAUSE_*` bit set.
+    /// Permissionless after the delay: applies the announced risk parameters.
+    pub fn apply_risk_params(ctx: Context<ApplyRiskParams>) -> Result<()> {
+        instructions::apply_risk_params(ctx)
+    }
+
+    /// Sets the `PAUSE_*` bit set at once (emergency switch; liquidations
+    /// keep running unless `PAUSE_LIQUIDATIONS` is set).
     pub fn set_pause_flags(ctx: Context<AdminOnly>, pause_flags: u8) -> Result<()> {
         instructions::set_pause_flags(ctx, pause_flags)
     }
@@ -73,12 +81,23 @@ pub mod options_margin {
         instructions::add_collateral(ctx, is_settlement, params)
     }
 
-    /// Changes a collateral's oracle, weights and cap.
-    pub fn update_collateral(
+    /// Announces a collateral's new oracle and weights; they apply after
+    /// the exchange's `param_delay_secs`.
+    pub fn propose_collateral_params(
         ctx: Context<UpdateCollateral>,
         params: CollateralParams,
     ) -> Result<()> {
-        instructions::update_collateral(ctx, params)
+        instructions::propose_collateral_params(ctx, params)
+    }
+
+    /// Permissionless after the delay: applies a collateral's announced oracle and weights.
+    pub fn apply_collateral_params(ctx: Context<ApplyCollateralParams>) -> Result<()> {
+        instructions::apply_collateral_params(ctx)
+    }
+
+    /// Sets a collateral's deposit cap at once (top-ups ignore it).
+    pub fn set_deposit_cap(ctx: Context<UpdateCollateral>, deposit_cap_native: u64) -> Result<()> {
+        instructions::set_deposit_cap(ctx, deposit_cap_native)
     }
 
     // ---- underlyings, series, volatility ----
@@ -93,12 +112,14 @@ pub mod options_margin {
         instructions::create_series(ctx, terms)
     }
 
-    /// Sets a series' volatility (the exchange's vol authority only).
+    /// Sets a series' volatility (the exchange's vol authority only), within
+    /// the underlying's change per unit of time.
     pub fn set_volatility(ctx: Context<SetVolatility>, vol_e6: u32) -> Result<()> {
         instructions::set_volatility(ctx, vol_e6)
     }
 
-    /// Permissionless: stores a series' scenario vectors and Greeks.
+    /// Permissionless: stores a series' scenario vectors and Greeks (an
+    /// update older than the stored one is a no-op, never an error).
     pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
         instructions::refresh_series_risk(ctx)
     }
@@ -108,12 +129,15 @@ pub mod options_margin {
         instructions::trade(ctx, args)
     }
 
-    /// Permissionless after expiry: records the settlement price.
+    /// Permissionless after expiry: records the settlement price, or
+    /// replaces it with an update published closer to expiry while the
+    /// dispute window is open.
     pub fn settle_series(ctx: Context<SettleSeries>) -> Result<()> {
         instructions::settle_series(ctx)
     }
 
-    /// Permissionless: cash-settles an account's position in a settled series.
+    /// Permissionless once the settlement price is final: cash-settles an
+    /// account's position in the series.
     pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
         instructions::settle_positions(ctx)
     }
@@ -140,6 +164,18 @@ pub mod options_margin {
         instructions::deposit_insurance(ctx, amount_native)
     }
 
+    /// Permissionless: sweeps the insurance share accrued on the margin
+    /// accounts in `remaining_accounts` (and any vault surplus) into the fund.
+    pub fn sweep_insurance<'info>(ctx: Context<'info, SweepInsurance<'info>>) -> Result<()> {
+        instructions::sweep_insurance(ctx)
+    }
+
+    /// Permissionless: books an account's share of socialised losses and
+    /// re-counts its settlement balance at the current loss index.
+    pub fn book_socialized_loss(ctx: Context<BookSocializedLoss>) -> Result<()> {
+        instructions::book_socialized_loss_ix(ctx)
+    }
+
     // ---- margin accounts ----
 
     /// Creates the owner's margin account number `account_index`.
@@ -150,12 +186,13 @@ pub mod options_margin {
         instructions::create_margin_account(ctx, account_index)
     }
 
-    /// Deposits collateral from the owner's token account.
+    /// Deposits collateral from the owner's token account (settlement
+    /// top-ups of accounts with positions ignore the pause and the cap).
     pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
         instructions::deposit(ctx, amount_native)
     }
 
-    /// Withdraws collateral; refused below initial margin.
+    /// Withdraws collateral; refused below initial margin (valued conservatively).
     pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64) -> Result<()> {
         instructions::withdraw(ctx, amount_native)
     }

@@ -27,11 +27,12 @@ async fn non_admin_cannot_change_anything() {
     let mut risk = RiskParams::defaults();
     risk.fee_flat_native = 0;
     let attempts = [
-        ix::set_risk_params(&m, &fx.exchange, risk),
+        ix::propose_risk_params(&m, &fx.exchange, risk),
         ix::set_pause_flags(&m, &fx.exchange, PAUSE_ALL),
         ix::set_vol_authority(&m, &fx.exchange, m),
         ix::propose_admin(&m, &fx.exchange, m),
-        ix::update_collateral(&m, &fx.exchange, &fx.sol.mint, sol_collateral_params()),
+        ix::propose_collateral_params(&m, &fx.exchange, &fx.sol.mint, sol_collateral_params()),
+        ix::set_deposit_cap(&m, &fx.exchange, &fx.sol.mint, 1),
     ];
     for attempt in attempts {
         let r = bench.send(&[attempt], &[&mallory]).await;
@@ -117,7 +118,7 @@ async fn risk_params_are_bounded() {
     for p in bad {
         let r = bench
             .send(
-                &[ix::set_risk_params(&admin, &fx.exchange, p)],
+                &[ix::propose_risk_params(&admin, &fx.exchange, p)],
                 &[&fx.admin],
             )
             .await;
@@ -132,17 +133,45 @@ async fn risk_params_are_bounded() {
     assert_error_code!(r, ErrorCode::InvalidPauseFlags);
     assert_unchanged(&bench, &[fx.exchange], &before).await;
 
+    // A valid change is announced, refused before its delay, applied after.
     let mut good = RiskParams::defaults();
     good.grace_period_secs = 120;
+    assert_error_code!(
+        bench
+            .send(&[ix::apply_risk_params(&fx.exchange)], &[])
+            .await,
+        ErrorCode::NoPendingChange
+    );
     bench
         .send(
-            &[ix::set_risk_params(&admin, &fx.exchange, good)],
+            &[ix::propose_risk_params(&admin, &fx.exchange, good)],
             &[&fx.admin],
         )
         .await
         .unwrap();
+    let proposed: Exchange = bench.load_zc(&fx.exchange).await;
+    assert_eq!(proposed.risk, RiskParams::defaults());
+    assert_eq!(proposed.pending_risk, good);
+    let delay = i64::from(proposed.risk.param_delay_secs);
+    assert_eq!(proposed.pending_risk_apply_ts, bench.now().await + delay);
+    bench.advance_time(delay - 1).await;
+    let before = bench.snapshot(&[fx.exchange]).await;
+    assert_error_code!(
+        bench
+            .send(&[ix::apply_risk_params(&fx.exchange)], &[])
+            .await,
+        ErrorCode::ChangeDelayNotElapsed
+    );
+    assert_unchanged(&bench, &[fx.exchange], &before).await;
+    bench.advance_time(1).await;
+    // Anyone may apply it once the delay has passed.
+    bench
+        .send(&[ix::apply_risk_params(&fx.exchange)], &[])
+        .await
+        .unwrap();
     let ex: Exchange = bench.load_zc(&fx.exchange).await;
     assert_eq!(ex.risk, good);
+    assert_eq!(ex.pending_risk_apply_ts, 0);
 }
 
 #[tokio::test]

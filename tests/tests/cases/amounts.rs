@@ -3,7 +3,7 @@
 use options_margin::error::ErrorCode;
 use options_margin::state::{Collateral, PAUSE_DEPOSITS, PAUSE_WITHDRAWALS};
 use options_margin_tests::bench::{assert_unchanged, program_test};
-use options_margin_tests::exchange::usdc_collateral_params;
+
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench};
 use solana_signer::Signer;
 
@@ -71,11 +71,9 @@ async fn deposit_cap_and_pauses() {
     let user = fx.new_user(&mut bench, 10_000_000, 0).await;
     let usdc = fx.usdc.mint;
     let admin = fx.admin.pubkey();
-    let mut p = usdc_collateral_params();
-    p.deposit_cap_native = 5_000_000;
     bench
         .send(
-            &[ix::update_collateral(&admin, &fx.exchange, &usdc, p)],
+            &[ix::set_deposit_cap(&admin, &fx.exchange, &usdc, 5_000_000)],
             &[&fx.admin],
         )
         .await

@@ -1,7 +1,8 @@
 //! Bankruptcy: closeout to flat with negative equity (no fee), the deficit
-//! covered by insurance, or socialised and borne pro rata by withdrawals.
+//! covered by insurance, or socialised over the settlement balances that
+//! existed when it happened (a loss index, `options_margin_risk::socialized`).
 //! The settlement accounting stays exact throughout:
-//! vault + socialised loss = total = Σ balances + insurance.
+//! vault + socialised loss = total = Σ balances + Σ accrued + insurance.
 
 use options_margin::error::ErrorCode;
 use options_margin::events::{BankruptcyEvent, LiquidationEvent, WithdrawEvent};
@@ -97,6 +98,8 @@ async fn settlement_books(c: &Crash) -> (i64, i64, i64, i64) {
     let mut sum = 0;
     for u in [&c.writer, &c.keeper, &c.saver] {
         sum += c.fx.balance(&c.bench, &u.margin, &c.fx.usdc.mint).await;
+        let account: MarginAccount = c.bench.load_zc(&u.margin).await;
+        sum += account.insurance_accrued_native;
     }
     let vault = c.bench.token_balance(&c.fx.usdc.vault).await as i64;
     assert_eq!(
@@ -107,7 +110,7 @@ async fn settlement_books(c: &Crash) -> (i64, i64, i64, i64) {
     assert_eq!(
         config.total_balance_native,
         sum + exchange.insurance_native,
-        "total = Σ balances + insurance"
+        "total = Σ balances + Σ accrued + insurance"
     );
     (
         vault,
@@ -210,8 +213,12 @@ async fn a_deficit_covered_by_the_insurance_fund() {
     assert_unchanged(&c.bench, &keys, &before).await;
 }
 
+/// Issue 9, finding 7: a loss is charged to the balances that existed when
+/// it happened. The old rule haircut every withdrawal by V/(V+L), so a
+/// deposit made after the loss was haircut at once and the earlier
+/// claimants recovered by waiting for new money.
 #[tokio::test]
-async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
+async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     let mut c = crash(10 * USD).await;
     // Still holding positions: not bankrupt yet.
     let keys = [c.writer.margin, c.fx.exchange, c.fx.usdc.config];
@@ -233,6 +240,9 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     let balance = close_out(&mut c).await;
     let deficit = -balance;
     assert!(deficit > 10 * USD as i64);
+    let config: Collateral = c.bench.load_zc(&c.fx.usdc.config).await;
+    let writer: MarginAccount = c.bench.load_zc(&c.writer.margin).await;
+    let counted_at_loss = config.counted_total_native - writer.counted_settlement_native;
     let events = c
         .bench
         .send_capturing_events(&[resolve_with_dust(&c)], &[])
@@ -240,18 +250,48 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
         .unwrap();
     let ev: BankruptcyEvent = find_event(&events).unwrap();
     assert_eq!(ev.insurance_covered_native, 10 * USD);
-    assert_eq!(ev.socialized_native as i64, deficit - 10 * USD as i64);
-    let (vault, _, insurance, loss) = settlement_books(&c).await;
-    assert_eq!((insurance, loss), (0, ev.socialized_native as i64));
+    let socialized = ev.socialized_native as i64;
+    assert_eq!(socialized, deficit - 10 * USD as i64);
+    let (_, _, insurance, loss) = settlement_books(&c).await;
+    assert_eq!((insurance, loss), (0, socialized));
+    let exchange: Exchange = c.bench.load_zc(&c.fx.exchange).await;
+    let index = (socialized as u128 * 1_000_000_000_000).div_ceil(counted_at_loss as u128);
+    assert_eq!(exchange.loss_index_e12 as u128, index);
+    let share = |counted: i64| (counted as u128 * index).div_ceil(1_000_000_000_000) as i64;
 
-    // The saver withdraws everything and bears its pro-rata share.
+    // Money deposited after the loss owes nothing: it comes back whole.
+    let late = c.fx.new_user(&mut c.bench, 1_000 * USD, 0).await;
+    c.fx.deposit(&mut c.bench, &late, &c.fx.usdc.mint, 1_000 * USD)
+        .await
+        .unwrap();
+    c.fx.withdraw(&mut c.bench, &late, &c.fx.usdc.mint, 1_000 * USD)
+        .await
+        .expect("a new depositor withdraws everything it deposited");
+    assert_eq!(c.bench.token_balance(&late.usdc_token).await, 1_000 * USD);
+
+    // The saver's share is in its equity at once, whatever it does next.
+    let saver: MarginAccount = c.bench.load_zc(&c.saver.margin).await;
+    let saver_share = share(saver.counted_settlement_native);
+    assert!(saver_share > 0);
     let claim =
         c.fx.balance(&c.bench, &c.saver.margin, &c.fx.usdc.mint)
-            .await as u64;
+            .await;
+    let seen = c.fx.margin_of(&c.bench, &c.saver.margin).await;
+    assert_eq!(seen.equity_native, claim - saver_share);
+    // Withdrawing the raw balance is refused (the share is booked first) …
+    let keys = [c.saver.margin, c.fx.usdc.config, c.fx.usdc.vault];
+    let before = c.bench.snapshot(&keys).await;
+    let r =
+        c.fx.withdraw(&mut c.bench, &c.saver, &c.fx.usdc.mint, claim as u64)
+            .await;
+    assert_error_code!(r, ErrorCode::InsufficientBalance);
+    assert_unchanged(&c.bench, &keys, &before).await;
+    // … the balance net of its share is paid in full.
+    let net = (claim - saver_share) as u64;
     let health = c.fx.health_accounts(&c.bench, &c.saver.margin).await;
     let w = ix::withdraw(
         &c.fx.transfer_accounts(&c.saver, &c.fx.usdc.mint),
-        claim,
+        net,
         &health,
     );
     let saver_wallet = c.saver.wallet.insecure_clone();
@@ -261,13 +301,12 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
         .await
         .unwrap();
     let ev: WithdrawEvent = find_event(&events).unwrap();
-    let expected = (claim as i128 * vault as i128 / (vault as i128 + loss as i128)) as u64;
-    assert_eq!(ev.paid_native, expected);
-    assert!(ev.paid_native < claim);
+    assert_eq!(ev.paid_native, net);
+    assert_eq!(ev.balance_after_native, 0);
     let (_, _, _, loss_after) = settlement_books(&c).await;
-    assert_eq!(loss_after, loss - (claim - expected) as i64);
+    assert_eq!(loss_after, loss - saver_share);
 
-    // An insurance deposit repays the remaining loss first.
+    // An insurance deposit repays the loss not yet booked first.
     let ix = ix::deposit_insurance(
         &c.keeper.wallet.pubkey(),
         &c.fx.exchange,
@@ -280,4 +319,36 @@ async fn a_deficit_beyond_insurance_is_socialised_pro_rata_on_withdrawal() {
     let (_, _, insurance, loss) = settlement_books(&c).await;
     assert_eq!(loss, 0);
     assert_eq!(insurance, 1_000 * USD as i64 - loss_after);
+
+    // The keeper's share is booked by anyone (the permissionless
+    // checkpoint); shares are rounded up, and the excess over the loss,
+    // now surplus in the vault, is swept into insurance.
+    let keeper: MarginAccount = c.bench.load_zc(&c.keeper.margin).await;
+    let keeper_share = share(keeper.counted_settlement_native);
+    c.bench
+        .send(
+            &[ix::book_socialized_loss(
+                &c.fx.exchange,
+                &c.keeper.margin,
+                &c.fx.usdc.mint,
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
+    let (_, _, _, loss) = settlement_books(&c).await;
+    assert_eq!(loss, -keeper_share);
+    c.bench
+        .send(
+            &[ix::sweep_insurance(&c.fx.exchange, &c.fx.usdc.mint, &[])],
+            &[],
+        )
+        .await
+        .unwrap();
+    let (_, _, insurance_after, loss) = settlement_books(&c).await;
+    assert_eq!(loss, 0);
+    assert_eq!(insurance_after, insurance + keeper_share);
+    // In all, the holders of the time bore at least the socialised loss.
+    assert!(saver_share + keeper_share >= socialized);
+    assert!(saver_share + keeper_share <= socialized + 2);
 }

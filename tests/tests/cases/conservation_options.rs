@@ -91,7 +91,7 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
                     Ok(_) => trades += 1,
                     Err(e) => {
                         let code = custom_code(&e);
-                        let allowed = [ErrorCode::BelowInitialMargin, ErrorCode::RatioWouldFall]
+                        let allowed = [ErrorCode::BelowInitialMargin, ErrorCode::HealthWouldFall]
                             .map(|c| anchor_lang::error::ERROR_CODE_OFFSET + c as u32);
                         assert!(
                             code.is_some_and(|c| allowed.contains(&c)),
@@ -151,6 +151,11 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
             .send(&[ix::settle_series(&u, s, &fx.sol.oracle)], &[])
             .await
             .unwrap();
+    }
+    bench
+        .advance_time(options_margin::constants::SETTLEMENT_DISPUTE_SECS + 1)
+        .await;
+    for s in &series {
         for user in &users {
             let account: MarginAccount = bench.load_zc(&user.margin).await;
             if account.position_slot(s).is_some() {

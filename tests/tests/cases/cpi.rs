@@ -7,7 +7,7 @@ use liquidation_vault::state::Vault;
 use options_margin::error::ErrorCode;
 use options_margin::events::LiquidationEvent;
 use options_margin::instructions::LiquidateArgs;
-use options_margin::state::{Exchange, MarginAccount, Series};
+use options_margin::state::{Exchange, MarginAccount, RiskParams, Series};
 use options_margin_tests::bench::{assert_unchanged, program_test};
 use options_margin_tests::options::sol_terms;
 use options_margin_tests::vault::{self, all_events, CallHealth, VaultFixture};
@@ -32,8 +32,18 @@ struct Book {
 /// $150) on `deposit` USDC, then moves SOL to `price_e8`. Deterministic in
 /// every amount, so two benches hold identical books.
 async fn book(puts: &[(u64, i64)], deposit: u64, price_e8: i64) -> Book {
+    book_with_risk(puts, deposit, price_e8, RiskParams::defaults()).await
+}
+
+/// [`book`] on an exchange created with `risk`.
+async fn book_with_risk(
+    puts: &[(u64, i64)],
+    deposit: u64,
+    price_e8: i64,
+    risk: RiskParams,
+) -> Book {
     let mut bench = TestBench::start(program_test()).await;
-    let fx = ExchangeFixture::setup(&mut bench).await;
+    let fx = ExchangeFixture::setup_with_risk(&mut bench, risk).await;
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let mut series = Vec::new();
@@ -154,25 +164,29 @@ async fn the_vault_liquidates_a_soft_tier_account_through_cpi() {
 
 #[tokio::test]
 async fn a_second_soft_call_in_the_same_crank_hits_the_grace_period_and_changes_nothing() {
-    // 200 contracts: one contract leaves the writer in a soft tier.
-    let mut b = book(&[(140, 200)], 5_000 * USD, 12_500_000_000).await;
+    // 200 contracts: the tier cap (10% of the candidate) leaves the writer
+    // in a soft tier, and a call that took its full plan starts the grace.
+    let mut risk = RiskParams::defaults();
+    risk.tiers[0].max_fraction_bps = 100;
+    risk.tiers[1].max_fraction_bps = 100;
+    let mut b = book_with_risk(&[(140, 200)], 5_000 * USD, 12_500_000_000, risk).await;
     set_ratio(&mut b, 10_300).await;
     let call =
-        b.fx.vault_call_health(&b.bench, &b.vault, &b.writer.margin, 1)
+        b.fx.vault_call_health(&b.bench, &b.vault, &b.writer.margin, u64::MAX)
             .await;
     // The layout does not change between the calls (same series on both sides).
     let calls = [call.clone(), call];
     let keys = watched(&b);
     let before = b.bench.snapshot(&keys).await;
     let r =
-        b.fx.vault_liquidate_with(&mut b.bench, &b.writer.margin, 1, 0, &calls)
+        b.fx.vault_liquidate_with(&mut b.bench, &b.writer.margin, u64::MAX, 0, &calls)
             .await;
     assert_error_code!(r, ErrorCode::GracePeriodActive);
     assert_unchanged(&b.bench, &keys, &before).await;
 
     // The first call alone goes through: the failure was the second call's.
     let r =
-        b.fx.vault_liquidate_with(&mut b.bench, &b.writer.margin, 1, 0, &calls[..1])
+        b.fx.vault_liquidate_with(&mut b.bench, &b.writer.margin, u64::MAX, 0, &calls[..1])
             .await;
     assert_eq!(
         all_events::<LiquidationEvent>(&r.expect("one call")).len(),

@@ -4,7 +4,7 @@
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use options_margin::events::LiquidationEvent;
-use options_margin::health::{self, CheckMode, MarginSummary};
+use options_margin::health::{self, MarginSummary, Valuation};
 use options_margin::instructions::SeriesTerms;
 use options_margin::oracle::fixtures::TestAccount;
 use options_margin::state::{Exchange, MarginAccount, Series};
@@ -123,6 +123,15 @@ impl Desk {
             .expect("settle_series");
     }
 
+    /// Waits out the settlement dispute window (the clock moves past it),
+    /// then republishes SOL at `price_e8` and refreshes the live series.
+    pub async fn finalize_settlements(&mut self, price_e8: i64) {
+        self.bench
+            .advance_time(options_margin::constants::SETTLEMENT_DISPUTE_SECS)
+            .await;
+        self.move_to(price_e8).await;
+    }
+
     /// Lowers SOL in 1% steps from `price_e8` until the writer's ratio is
     /// below `ratio_bps`; returns the price it stopped at.
     pub async fn fall_below(&mut self, mut price_e8: i64, ratio_bps: u64) -> i64 {
@@ -196,12 +205,11 @@ impl Desk {
             &self.fx.exchange,
             &infos,
             self.bench.now().await,
-            CheckMode::REDUCE_ONLY,
         )
         .unwrap();
         let params = exchange.liquidation_params();
         loaded
-            .with_inputs(&account, |inputs| {
+            .with_inputs(&account, Valuation::Spot, |inputs| {
                 Ok(evaluate_liquidation(inputs, &params, candidate, quantity))
             })
             .unwrap()

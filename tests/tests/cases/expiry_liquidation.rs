@@ -106,6 +106,7 @@ async fn a_settled_short_settles_at_the_settlement_price_then_goes_to_bankruptcy
         d.fx.balance(&d.bench, &d.writer.margin, &usdc).await,
         d.fx.balance(&d.bench, &d.buyer.margin, &usdc).await,
     );
+    d.finalize_settlements(10_000_000_000).await;
     let exchange = d.fx.exchange;
     let settle = [
         ix::settle_positions(&exchange, &d.writer.margin, &near),

@@ -81,10 +81,15 @@ async fn spread_and_naked_short_from_listing_to_withdrawal() {
     }
     // Intrinsic per contract (1 SOL): 140P = $15, 130P = $5, exactly.
     assert_eq!(payouts, vec![15 * USD, 5 * USD]);
+    // The same update again is not closer to expiry; positions settle
+    // once the dispute window has closed.
     let r = bench
         .send(&[ix::settle_series(&u, &p140, &fx.sol.oracle)], &[])
         .await;
-    assert_error_code!(r, options_margin::error::ErrorCode::SeriesSettled);
+    assert_error_code!(r, options_margin::error::ErrorCode::SettlementNotCloser);
+    bench
+        .advance_time(options_margin::instructions::SETTLEMENT_DISPUTE_SECS + 1)
+        .await;
 
     let mut realized = 0i64;
     for (user, series) in [

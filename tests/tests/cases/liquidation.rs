@@ -5,10 +5,10 @@
 use anchor_lang::prelude::Pubkey;
 use options_margin::error::ErrorCode;
 use options_margin::events::LiquidationEvent;
-use options_margin::state::{Collateral, Exchange, MarginAccount, Series};
+use options_margin::state::{Collateral, Exchange, MarginAccount, RiskParams, Series};
 use options_margin_tests::bench::{assert_unchanged, find_event, program_test};
 use options_margin_tests::options::sol_terms;
-use options_margin_tests::{assert_error_code, client, ExchangeFixture, TestBench, User};
+use options_margin_tests::{assert_error_code, client, ix, ExchangeFixture, TestBench, User};
 use solana_signer::Signer;
 use test_case::test_case;
 
@@ -42,10 +42,23 @@ async fn book() -> Book {
     book_with(20, 500 * USD).await
 }
 
+/// The default parameters with both soft tiers capped at `cap_bps` of a candidate.
+fn soft_caps(cap_bps: u32) -> RiskParams {
+    let mut risk = RiskParams::defaults();
+    risk.tiers[0].max_fraction_bps = cap_bps;
+    risk.tiers[1].max_fraction_bps = cap_bps;
+    risk
+}
+
 /// Like [`book`] with `contracts` puts written on `deposit` USDC.
 async fn book_with(contracts: i64, deposit: u64) -> Book {
+    book_with_risk(contracts, deposit, RiskParams::defaults()).await
+}
+
+/// Like [`book_with`] on an exchange created with `risk`.
+async fn book_with_risk(contracts: i64, deposit: u64, risk: RiskParams) -> Book {
     let mut bench = TestBench::start(program_test()).await;
-    let fx = ExchangeFixture::setup(&mut bench).await;
+    let fx = ExchangeFixture::setup_with_risk(&mut bench, risk).await;
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let put = fx
@@ -243,10 +256,13 @@ async fn over_asking_is_clamped_and_under_asking_takes_less() {
 
 #[tokio::test]
 async fn the_grace_period_blocks_a_second_soft_liquidation_until_it_expires() {
-    // 200 contracts: one contract moves the ratio by well under 1%.
-    let mut b = book_with(200, 5_000 * USD).await;
+    // 200 contracts and soft caps of 1% (2 contracts a call): a call that
+    // takes its full plan stays capped, in a soft tier.
+    let mut b = book_with_risk(200, 5_000 * USD, soft_caps(100)).await;
     set_ratio(&mut b, 10_300).await;
-    b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, 1, 0)
+    // Only a call that takes its full plan starts the grace period (a
+    // token slice buys no immunity: see `security_liquidation`).
+    b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
         .await
         .expect("first soft liquidation");
     let m = summary(&b, &b.writer.margin).await;
@@ -471,7 +487,29 @@ async fn fees_split_between_caller_and_insurance_and_value_is_conserved() {
         ev.insurance_share_native,
         ev.fee_native * exchange.risk.insurance_fee_share_bps as u64 / 10_000
     );
+    // The liquidation wrote no shared account: the share accrued on the
+    // liquidated account, and the permissionless sweep brings it home.
+    assert_eq!(exchange.insurance_native, 0);
+    let writer: MarginAccount = b.bench.load_zc(&b.writer.margin).await;
+    assert_eq!(
+        writer.insurance_accrued_native as u64,
+        ev.insurance_share_native
+    );
+    b.bench
+        .send(
+            &[ix::sweep_insurance(
+                &b.fx.exchange,
+                &b.fx.usdc.mint,
+                &[b.writer.margin, b.keeper.margin],
+            )],
+            &[],
+        )
+        .await
+        .expect("sweep");
+    let exchange: Exchange = b.bench.load_zc(&b.fx.exchange).await;
     assert_eq!(exchange.insurance_native as u64, ev.insurance_share_native);
+    let writer: MarginAccount = b.bench.load_zc(&b.writer.margin).await;
+    assert_eq!(writer.insurance_accrued_native, 0);
     let keeper_after =
         b.fx.balance(&b.bench, &b.keeper.margin, &b.fx.usdc.mint)
             .await;

@@ -79,11 +79,16 @@ async fn after_fill(
     premium: u64,
 ) -> MarginAccount {
     let mut account: MarginAccount = bench.load_zc(margin).await;
-    let slot = account.position_slot_or_insert(series).unwrap();
+    let s: Series = bench.load_zc(series).await;
+    let slot = account
+        .position_slot_or_insert(series, s.underlying_index)
+        .unwrap();
     let cash = account.positions[slot]
         .apply_fill(contracts, premium as i64)
         .unwrap();
-    let c = account.collateral_slot_or_insert(&fx.usdc.mint).unwrap();
+    let c = account
+        .collateral_slot_or_insert(&fx.usdc.mint, &fx.usdc.mint)
+        .unwrap();
     account.collaterals[c].balance_native += cash;
     account
 }
@@ -268,7 +273,7 @@ async fn a_risk_reducing_trade_below_initial_margin_may_not_lower_the_ratio() {
     assert_error_code!(r, ErrorCode::BelowInitialMargin);
     // Buying back at $500 a contract reduces the position but burns equity.
     let r = fx.trade(&mut bench, &b, &a, &put, 1, 500 * USD).await;
-    assert_error_code!(r, ErrorCode::RatioWouldFall);
+    assert_error_code!(r, ErrorCode::HealthWouldFall);
     assert_unchanged(&bench, &keys, &before).await;
 
     // Buying back one contract at the mark is allowed, and raises the ratio.

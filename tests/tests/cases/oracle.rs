@@ -10,13 +10,12 @@ use options_margin::oracle::fixtures::{
     LEGACY_STATUS_TRADING, SOL_USD_LEGACY_ADDRESS,
 };
 use options_margin::oracle::{OracleConfig, OracleKind};
-use options_margin::state::Collateral;
+use options_margin::state::MarginAccount;
 use options_margin_tests::bench::{assert_unchanged, find_event, program_test, START_TS};
 use options_margin_tests::client;
 use options_margin_tests::exchange::{sol_collateral_params, SOL_CONF_E8, SOL_PRICE_E8};
 use options_margin_tests::pyth::PullPrice;
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench, User};
-use solana_signer::Signer;
 
 /// A user with 10 SOL and 100 USDC deposited: withdrawing USDC must read SOL.
 async fn setup() -> (TestBench, ExchangeFixture, User) {
@@ -214,17 +213,19 @@ async fn an_older_update_after_a_newer_one_was_used_is_refused() {
     let (mut bench, fx, user) = setup().await;
     let now = bench.now().await;
     let a = fx.transfer_accounts(&user, &fx.usdc.mint);
-    // A writable config records the publish time it used.
-    let writable = vec![
-        AccountMeta::new(fx.sol.config, false),
+    // The account records the publish time it was valued at, whether the
+    // config is passed read-only (as here) or writable: the caller has no say.
+    let read_only = vec![
+        AccountMeta::new_readonly(fx.sol.config, false),
         AccountMeta::new_readonly(fx.sol.oracle, false),
     ];
     bench
-        .send(&[ix::withdraw(&a, 1_000_000, &writable)], &[&user.wallet])
+        .send(&[ix::withdraw(&a, 1_000_000, &read_only)], &[&user.wallet])
         .await
         .unwrap();
-    let c: Collateral = bench.load_zc(&fx.sol.config).await;
-    assert_eq!(c.last_publish_time, now);
+    let account: MarginAccount = bench.load_zc(&user.margin).await;
+    let slot = account.collateral_slot(&fx.sol.mint).unwrap();
+    assert_eq!(account.collaterals[slot].last_publish_time, now);
 
     bench.set_pull_price(
         &fx.sol.oracle,
@@ -258,16 +259,30 @@ async fn the_real_mainnet_price_update_v2_dump_is_accepted() {
         .await
         .expect("real dump reads");
     let ev: WithdrawEvent = find_event(&events).expect("withdraw event");
-    // 10 SOL at (15_679_769_099 − 16_197_271)·1e-8 = $156.63571828 each, floor to
-    // quote native, plus 99 USDC; IM haircut (1 − 0.8) of the SOL value, ceil.
-    assert_eq!(ev.equity_after_native, 1_566_357_182 + 99_000_000);
-    assert_eq!(ev.initial_margin_after_native, 313_271_437);
-    // Off-chain, the same code over the same accounts gives the same numbers.
-    let off = client::margin_summary(&bench, &fx.exchange, &user.margin, &health)
-        .await
-        .unwrap();
+    // A withdrawal adds risk, so SOL is valued at the lower of the price
+    // (15_679_769_099) and the EMA carried in the same update
+    // (15_660_921_800), minus one confidence (16_197_271): 10 SOL at
+    // $156.44724529, floor to quote native, plus 99 USDC; IM haircut
+    // (1 − 0.8) of the SOL value, ceil.
+    assert_eq!(ev.equity_after_native, 1_564_472_452 + 99_000_000);
+    assert_eq!(ev.initial_margin_after_native, 312_894_491);
+    // Off-chain, the same code over the same accounts gives the same
+    // numbers; at the spot (as a liquidation values it) SOL is worth more.
+    let off = client::margin_summary_at(
+        &bench,
+        &fx.exchange,
+        &user.margin,
+        &health,
+        options_margin::health::Valuation::Conservative,
+    )
+    .await
+    .unwrap();
     assert_eq!(off.equity_native, ev.equity_after_native);
     assert_eq!(off.initial_margin_native, ev.initial_margin_after_native);
+    let spot = client::margin_summary(&bench, &fx.exchange, &user.margin, &health)
+        .await
+        .unwrap();
+    assert_eq!(spot.equity_native, 1_566_357_182 + 99_000_000);
     bench.set_time(fixtures::PULL_DUMP_PUBLISH_TIME + 61).await;
     let keys = keys(&fx, &user);
     let before = bench.snapshot(&keys).await;
@@ -286,18 +301,8 @@ async fn legacy_price_accounts_are_read_with_their_status() {
     let legacy = SOL_USD_LEGACY_ADDRESS;
     let mut params = sol_collateral_params();
     params.oracle = OracleConfig::new(OracleKind::PythLegacy, legacy.to_bytes(), 60, 200, 10_000);
-    bench
-        .send(
-            &[ix::update_collateral(
-                &fx.admin.pubkey(),
-                &fx.exchange,
-                &fx.sol.mint,
-                params,
-            )],
-            &[&fx.admin],
-        )
-        .await
-        .unwrap();
+    fx.change_collateral_params(&mut bench, &fx.sol.mint, params)
+        .await;
     let now = bench.now().await;
     let a = fx.transfer_accounts(&user, &fx.usdc.mint);
     let health = vec![

@@ -15,8 +15,7 @@ use options_margin_tests::bench::{find_event, program_test};
 use options_margin_tests::errors::custom_code;
 use options_margin_tests::exchange::SOL_CONF_E8;
 use options_margin_tests::options::sol_terms;
-use options_margin_tests::{client, ix, ExchangeFixture, TestBench, User};
-use solana_signer::Signer;
+use options_margin_tests::{client, ExchangeFixture, TestBench, User};
 
 const USD: u64 = 1_000_000;
 
@@ -56,17 +55,10 @@ async fn check_books(w: &World) {
 
 async fn world() -> World {
     let mut bench = TestBench::start(program_test()).await;
-    let fx = ExchangeFixture::setup(&mut bench).await;
     // A short grace period so soft tiers recur within the run.
     let mut risk = RiskParams::defaults();
     risk.grace_period_secs = 30;
-    bench
-        .send(
-            &[ix::set_risk_params(&fx.admin.pubkey(), &fx.exchange, risk)],
-            &[&fx.admin],
-        )
-        .await
-        .unwrap();
+    let fx = ExchangeFixture::setup_with_risk(&mut bench, risk).await;
     let u = fx.add_sol_underlying(&mut bench).await;
     let now = bench.now().await;
     let mut series = Vec::new();
@@ -144,7 +136,7 @@ async fn ten_thousand_random_steps_keep_every_invariant() {
                     Err(e) => {
                         let allowed = [
                             code(ErrorCode::BelowInitialMargin),
-                            code(ErrorCode::RatioWouldFall),
+                            code(ErrorCode::HealthWouldFall),
                             code(ErrorCode::AccountPositionsFull),
                         ];
                         assert!(

@@ -17,10 +17,9 @@ use anchor_lang::prelude::Pubkey;
 use options_margin::error::ErrorCode;
 use options_margin::state::{Exchange, Series};
 use options_margin_risk::planner::{Candidate, LiquidationPlan};
+use options_margin_tests::assert_error_code;
 use options_margin_tests::bench::assert_unchanged;
 use options_margin_tests::exchange::SOL_CONF_E8;
-use options_margin_tests::{assert_error_code, ix};
-use solana_signer::Signer;
 
 use super::desk::{put, show, Desk, SOL_150_E8, USD};
 
@@ -114,12 +113,7 @@ async fn two_put_book(
         let mut risk: Exchange = d.bench.load_zc(&d.fx.exchange).await;
         risk.risk.tiers[0].max_fraction_bps = cap;
         risk.risk.tiers[1].max_fraction_bps = cap;
-        let admin = d.fx.admin.insecure_clone();
-        let set = ix::set_risk_params(&admin.pubkey(), &d.fx.exchange, risk.risk);
-        d.bench
-            .send(&[set], &[&admin])
-            .await
-            .expect("set_risk_params");
+        d.fx.change_risk_params(&mut d.bench, risk.risk).await;
     }
     let now = d.bench.now().await;
     let a = d.series(0, put(strike_a, now), 750_000).await;

@@ -276,17 +276,22 @@ async fn an_underlying_priced_by_another_feed_is_refused() {
     assert_unchanged(&m.bench, &keys, &before).await;
 }
 
+/// Issue 13, finding 4: a refresh is permissionless, so anyone can refresh
+/// a victim's series with a newer update just before the victim's own
+/// transaction (which starts with a refresh from its older update). That
+/// refresh is a no-op, never an error, and the older update still serves
+/// the margin check: the vectors, not the update, carry the price.
 #[tokio::test]
-async fn a_price_older_than_the_last_refresh_is_refused() {
+async fn a_front_run_refresh_with_a_newer_update_fails_nobody() {
     let mut m = market().await;
     let put = m.put;
     let t = m.bench.now().await + 5;
+    // The front-runner: the official account, newest update, refreshed first.
     fresh_at(&mut m, t, SOL_PRICE_E8, &[put]).await;
-    let s: Series = m.bench.load_zc(&put).await;
-    assert_eq!(s.risk.computed_at_ts, t);
+    let refreshed = m.bench.snapshot(&[put]).await;
 
-    // Another poster's update of the same feed, one second older, passed
-    // in the oracle's place while the official account is current.
+    // The victim's own update, one second older, and its transaction:
+    // [refresh from it, trade with it in both margin-check lists].
     let older = foreign_price(&mut m.bench, m.fx.sol.feed_id, t - 1);
     let ha =
         m.fx.trade_health_accounts(&m.bench, &m.a.margin, &put)
@@ -299,45 +304,43 @@ async fn a_price_older_than_the_last_refresh_is_refused() {
         l[2] = AccountMeta::new_readonly(older, false);
         l
     };
+    let refresh = ix::refresh_series_risk(&m.underlying, &put, &older);
+    m.bench
+        .send(std::slice::from_ref(&refresh), &[])
+        .await
+        .expect("an older refresh is a no-op");
+    assert_unchanged(&m.bench, &[put], &refreshed).await;
+    let accounts = m.fx.trade_accounts(&m.a, &m.b, &put);
+    let trade = ix::trade(&accounts, 1, m.premium, &rolled(&ha), &rolled(&hb));
+    m.bench
+        .send(&[refresh, trade], &[&m.a.wallet, &m.b.wallet])
+        .await
+        .expect("the victim's transaction goes through");
+    let s: Series = m.bench.load_zc(&put).await;
+    assert_eq!(s.risk.computed_at_ts, t, "never rolled back");
+
+    // An older update outside the band of the vectors' spot is refused:
+    // the vectors must match the market the caller shows.
+    let moved = Pubkey::new_unique();
+    m.bench.set_pull_price(
+        &moved,
+        PullPrice::usd_e8(
+            m.fx.sol.feed_id,
+            SOL_PRICE_E8 * 98 / 100,
+            SOL_CONF_E8,
+            t - 1,
+        ),
+    );
+    let far = |list: &[AccountMeta]| {
+        let mut l = list.to_vec();
+        l[2] = AccountMeta::new_readonly(moved, false);
+        l
+    };
     let keys = [m.a.margin, m.b.margin, put, m.b.usdc_token, m.fx.usdc.vault];
     let before = m.bench.snapshot(&keys).await;
-    let r = trade_with(&mut m, &put, 1, &rolled(&ha), &hb).await;
-    assert_error_code!(r, ErrorCode::OracleOutOfOrder);
-    let r = trade_with(&mut m, &put, 1, &ha, &rolled(&hb)).await;
-    assert_error_code!(r, ErrorCode::OracleOutOfOrder);
-    let w = ix::withdraw(
-        &m.fx.transfer_accounts(&m.b, &m.fx.usdc.mint),
-        USD,
-        &rolled(&hb),
-    );
-    let r = m.bench.send(&[w], &[&m.b.wallet]).await;
-    assert_error_code!(r, ErrorCode::OracleOutOfOrder);
-
-    // The official account rolled back: trades and refreshes are refused.
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, t - 1);
-    let r =
-        m.fx.trade(&mut m.bench, &m.a, &m.b, &put, 1, m.premium)
-            .await;
-    assert_error_code!(r, ErrorCode::OracleOutOfOrder);
-    let r = m
-        .bench
-        .send(
-            &[ix::refresh_series_risk(
-                &m.underlying,
-                &put,
-                &m.fx.sol.oracle,
-            )],
-            &[],
-        )
-        .await;
-    assert_error_code!(r, ErrorCode::OracleOutOfOrder);
+    let r = trade_with(&mut m, &put, 1, &far(&ha), &hb).await;
+    assert_error_code!(r, ErrorCode::PriceMovedSinceRefresh);
     assert_unchanged(&m.bench, &keys, &before).await;
-
-    // The update the vectors were computed from is still good.
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, t);
-    m.fx.trade(&mut m.bench, &m.a, &m.b, &put, 1, m.premium)
-        .await
-        .expect("price as recent as the refresh");
 }
 
 #[tokio::test]
@@ -360,9 +363,10 @@ async fn stale_volatility_refuses_risk_increasing_trades_only() {
         m.fx.trade(&mut m.bench, &m.a, &m.b, &put, 1, m.premium)
             .await;
     assert_error_code!(r, ErrorCode::StaleVolatility);
-    // Flipping a side (A from long 11 to short 1) adds risk too.
+    // "Adding risk" is judged on the whole account: flipping A from long 11
+    // to short 29 raises its MM (B's falls), so it needs fresh volatility.
     let r =
-        m.fx.trade(&mut m.bench, &m.a, &m.b, &put, -12, m.premium)
+        m.fx.trade(&mut m.bench, &m.a, &m.b, &put, -40, m.premium)
             .await;
     assert_error_code!(r, ErrorCode::StaleVolatility);
     // A withdrawal with positions is checked as risk-increasing.
@@ -522,8 +526,12 @@ async fn only_the_two_owners_may_sign_and_an_account_cannot_trade_with_itself() 
     assert_unchanged(&m.bench, &keys, &before).await;
 }
 
+/// Issue 9, finding 5: the settler may not choose among a window of prices.
+/// The settlement price is the verified update published closest to expiry
+/// (at or after it): anyone may replace a recorded one with an earlier
+/// update during the dispute window, then it is final and positions settle.
 #[tokio::test]
-async fn settlement_happens_once_after_expiry_with_a_price_in_its_window() {
+async fn the_settlement_price_is_the_update_closest_to_expiry() {
     let mut m = market().await;
     let u = m.underlying;
     let oracle = m.fx.sol.oracle;
@@ -539,50 +547,88 @@ async fn settlement_happens_once_after_expiry_with_a_price_in_its_window() {
         .unwrap();
     let keys = [m.a.margin, m.b.margin, put, call];
     let before = m.bench.snapshot(&keys).await;
-    let settle = |s: &Pubkey| ix::settle_series(&u, s, &oracle);
+    let settle = |s: &Pubkey, oracle: &Pubkey| ix::settle_series(&u, s, oracle);
+    let settle_positions = ix::settle_positions(&m.fx.exchange, &m.a.margin, &put);
 
     // One second before expiry, with a fresh price.
     m.bench.set_time(expiry - 1).await;
     m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry - 1);
-    let r = m.bench.send(&[settle(&put)], &[]).await;
+    let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
     assert_error_code!(r, ErrorCode::SeriesNotExpired);
     // Expired but not settled: positions cannot be paid out yet.
     m.bench.set_time(expiry + 10).await;
     let r = m
         .bench
-        .send(
-            &[ix::settle_positions(&m.fx.exchange, &m.a.margin, &put)],
-            &[],
-        )
+        .send(std::slice::from_ref(&settle_positions), &[])
         .await;
     assert_error_code!(r, ErrorCode::SeriesNotSettled);
     // A price published before expiry is not a settlement price.
-    let r = m.bench.send(&[settle(&put)], &[]).await;
-    assert_error_code!(r, ErrorCode::SettlementPriceOutOfWindow);
-    // Nor one published after the window while the window is still open
-    // (`expiry + 121`, read at `expiry + 115`: 6 s ahead of the clock).
-    m.bench.set_time(expiry + 115).await;
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 121);
-    let r = m.bench.send(&[settle(&put)], &[]).await;
+    let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
     assert_error_code!(r, ErrorCode::SettlementPriceOutOfWindow);
     assert_unchanged(&m.bench, &keys, &before).await;
 
-    // The last second of the window settles.
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 120);
-    m.bench.send(&[settle(&put)], &[]).await.expect("settle");
+    // A first keeper records the update published at expiry + 60.
+    m.bench.set_time(expiry + 65).await;
+    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 60);
+    m.bench
+        .send(&[settle(&put, &oracle)], &[])
+        .await
+        .expect("record");
     let s: Series = m.bench.load_zc(&put).await;
-    assert_eq!((s.settled, s.settlement_publish_ts), (1, expiry + 120));
-    // Settled once and for all: no second settlement, refresh or new vol.
-    let keys = [put];
-    let before = m.bench.snapshot(&keys).await;
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8 / 2, SOL_CONF_E8, expiry + 118);
-    let r = m.bench.send(&[settle(&put)], &[]).await;
-    assert_error_code!(r, ErrorCode::SeriesSettled);
+    assert_eq!((s.settled, s.settlement_publish_ts), (1, expiry + 60));
+    assert_eq!(s.settlement_recorded_ts, expiry + 65);
+    // Provisional: positions wait for the dispute window.
+    let recorded = m.bench.snapshot(&keys).await;
     let r = m
         .bench
-        .send(&[ix::refresh_series_risk(&u, &put, &oracle)], &[])
+        .send(std::slice::from_ref(&settle_positions), &[])
         .await;
-    assert_error_code!(r, ErrorCode::SeriesSettled);
+    assert_error_code!(r, ErrorCode::SettlementNotFinal);
+    // A later (or equally late) update, at a price the settler would prefer, is refused.
+    for ts in [expiry + 60, expiry + 90] {
+        m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8 / 2, SOL_CONF_E8, ts);
+        let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
+        assert_error_code!(r, ErrorCode::SettlementNotCloser);
+    }
+    assert_unchanged(&m.bench, &keys, &recorded).await;
+
+    // Someone holds the update published 2 s after expiry (historical:
+    // settlement does not check its age): it replaces the recorded one.
+    m.bench.set_time(expiry + 300).await;
+    let closest = foreign_price(&mut m.bench, m.fx.sol.feed_id, expiry + 2);
+    m.bench.set_pull_price(
+        &closest,
+        PullPrice::usd_e8(
+            m.fx.sol.feed_id,
+            SOL_PRICE_E8 * 9 / 10,
+            SOL_CONF_E8,
+            expiry + 2,
+        ),
+    );
+    m.bench
+        .send(&[settle(&put, &closest)], &[])
+        .await
+        .expect("closer to expiry");
+    let s: Series = m.bench.load_zc(&put).await;
+    assert_eq!(s.settlement_publish_ts, expiry + 2);
+    assert_eq!(s.settlement_price_e12, 135 * 1_000_000_000_000);
+    assert_eq!(
+        s.settlement_recorded_ts,
+        expiry + 65,
+        "the window is not extended"
+    );
+
+    // The window closes 600 s after the first record: final.
+    m.bench.set_time(expiry + 65 + 601).await;
+    let exact = foreign_price(&mut m.bench, m.fx.sol.feed_id, expiry);
+    let final_state = m.bench.snapshot(&[put]).await;
+    let r = m.bench.send(&[settle(&put, &exact)], &[]).await;
+    assert_error_code!(r, ErrorCode::SettlementFinal);
+    // Settled: a refresh is a no-op (prepending one is always safe), a new vol is refused.
+    m.bench
+        .send(&[ix::refresh_series_risk(&u, &put, &oracle)], &[])
+        .await
+        .expect("refresh of a settled series is a no-op");
     let r = m
         .bench
         .send(
@@ -597,31 +643,32 @@ async fn settlement_happens_once_after_expiry_with_a_price_in_its_window() {
         )
         .await;
     assert_error_code!(r, ErrorCode::SeriesSettled);
-    assert_unchanged(&m.bench, &keys, &before).await;
+    assert_unchanged(&m.bench, &[put], &final_state).await;
 
     // Positions settle once; a second call finds nothing.
     m.bench
-        .send(
-            &[ix::settle_positions(&m.fx.exchange, &m.a.margin, &put)],
-            &[],
-        )
+        .send(std::slice::from_ref(&settle_positions), &[])
         .await
         .expect("settle positions");
     let before = m.bench.snapshot(&[m.a.margin, put]).await;
-    let r = m
-        .bench
-        .send(
-            &[ix::settle_positions(&m.fx.exchange, &m.a.margin, &put)],
-            &[],
-        )
-        .await;
+    let r = m.bench.send(&[settle_positions], &[]).await;
     assert_error_code!(r, ErrorCode::NoPosition);
     assert_unchanged(&m.bench, &[m.a.margin, put], &before).await;
 
-    // After a window that passed unused, any later valid price settles.
-    m.bench.set_time(expiry + 205).await;
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 200);
-    m.bench.send(&[settle(&call)], &[]).await.expect("fallback");
+    // A series nobody settled for hours: the first record may come late,
+    // and still opens a dispute window for anyone closer to expiry.
+    m.bench.set_time(expiry + 7_205).await;
+    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 7_200);
+    m.bench
+        .send(&[settle(&call, &oracle)], &[])
+        .await
+        .expect("late record");
     let c: Series = m.bench.load_zc(&call).await;
-    assert_eq!((c.settled, c.settlement_publish_ts), (1, expiry + 200));
+    assert_eq!((c.settled, c.settlement_publish_ts), (1, expiry + 7_200));
+    m.bench
+        .send(&[settle(&call, &closest)], &[])
+        .await
+        .expect("closer update replaces a late record");
+    let c: Series = m.bench.load_zc(&call).await;
+    assert_eq!(c.settlement_publish_ts, expiry + 2);
 }

@@ -115,5 +115,6 @@ pub fn load_raw(info: &AccountInfo, feed_address: &[u8; 32]) -> Result<RawPrice>
         conf: account.agg.conf,
         expo: account.expo,
         publish_time: account.timestamp,
+        ema_price: account.ema_price.val,
     })
 }

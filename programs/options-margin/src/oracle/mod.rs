@@ -167,6 +167,9 @@ pub struct OraclePrice {
     pub price_e12: u64,
     /// precision: e12 USD per whole unit.
     pub conf_e12: u64,
+    /// precision: e12 USD per whole unit. The EMA price carried in the same
+    /// update (0 when the update carries none, which no check accepts as near).
+    pub ema_e12: u64,
     /// unit: unix seconds.
     pub publish_time: i64,
 }
@@ -210,6 +213,39 @@ impl OraclePrice {
             .ok_or_else(|| error!(ErrorCode::OraclePriceOutOfRange))?;
         u64::try_from(high).map_err(|_| error!(ErrorCode::OraclePriceOutOfRange))
     }
+
+    /// This price with the spot replaced by the EMA where that is more
+    /// conservative for `side`: the lower of spot and EMA for an asset's
+    /// low price, the higher for a liability's high price. Risk-adding
+    /// checks value collateral this way, so a caller who picks a spike
+    /// among the updates of the last minute gains nothing by it.
+    pub fn toward_ema(&self, side: PriceSide) -> Self {
+        if self.ema_e12 == 0 {
+            return *self;
+        }
+        let price_e12 = match side {
+            PriceSide::Low => self.price_e12.min(self.ema_e12),
+            PriceSide::High => self.price_e12.max(self.ema_e12),
+        };
+        Self { price_e12, ..*self }
+    }
+
+    /// Whether `|price − ema| ≤ ema · max_deviation_bps / 10_000` (exact).
+    /// An update without an EMA is never near it.
+    pub fn near_ema(&self, max_deviation_bps: u16) -> bool {
+        self.ema_e12 != 0
+            && u128::from(self.price_e12.abs_diff(self.ema_e12)) * u128::from(BPS_DENOMINATOR)
+                <= u128::from(self.ema_e12) * u128::from(max_deviation_bps)
+    }
+}
+
+/// Which conservative side of a price a value needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceSide {
+    /// Assets: the lower price.
+    Low,
+    /// Liabilities: the higher price.
+    High,
 }
 
 /// A Pyth price as published, read from either account kind, before any of
@@ -224,6 +260,8 @@ pub struct RawPrice {
     pub expo: i32,
     /// unit: unix seconds. When the price was published.
     pub publish_time: i64,
+    /// precision: 10^`expo` USD per whole unit. The EMA price of the same update.
+    pub ema_price: i64,
 }
 
 impl RawPrice {
@@ -268,9 +306,15 @@ impl RawPrice {
             return err!(ErrorCode::OracleConfidenceTooWide);
         }
 
+        let ema_e12 = if self.ema_price > 0 {
+            normalize::price_to_e12(self.ema_price, self.expo)?
+        } else {
+            0
+        };
         Ok(OraclePrice {
             price_e12: normalize::price_to_e12(self.price, self.expo)?,
             conf_e12: normalize::conf_to_e12_ceil(self.conf, self.expo)?,
+            ema_e12,
             publish_time: self.publish_time,
         })
     }
@@ -280,10 +324,21 @@ impl RawPrice {
 /// (unit: unix seconds, normally `Clock::get()?.unix_timestamp`). See the
 /// module docs for the validation order and errors.
 pub fn read_price(info: &AccountInfo, cfg: &OracleConfig, now_ts: i64) -> Result<OraclePrice> {
+    load_raw(info, cfg)?.check(cfg, now_ts)
+}
+
+/// [`read_price`] without the age check: every other check applies, and
+/// the caller judges the publish time itself. Only settlement uses it, to
+/// take the verified update published closest to expiry, however long ago.
+pub fn read_price_unaged(info: &AccountInfo, cfg: &OracleConfig) -> Result<OraclePrice> {
+    let raw = load_raw(info, cfg)?;
+    raw.check(cfg, raw.publish_time)
+}
+
+fn load_raw(info: &AccountInfo, cfg: &OracleConfig) -> Result<RawPrice> {
     cfg.validate()?;
-    let raw = match cfg.kind()? {
-        OracleKind::PythPull => pull::load_raw(info, &cfg.feed)?,
-        OracleKind::PythLegacy => legacy::load_raw(info, &cfg.feed)?,
-    };
-    raw.check(cfg, now_ts)
+    match cfg.kind()? {
+        OracleKind::PythPull => pull::load_raw(info, &cfg.feed),
+        OracleKind::PythLegacy => legacy::load_raw(info, &cfg.feed),
+    }
 }

@@ -48,5 +48,6 @@ pub fn load_raw(info: &AccountInfo, feed_id: &[u8; 32]) -> Result<RawPrice> {
         conf: message.conf,
         expo: message.exponent,
         publish_time: message.publish_time,
+        ema_price: message.ema_price,
     })
 }

@@ -112,6 +112,7 @@ fn pull_real_dump_decodes() {
         OraclePrice {
             price_e12: 156_797_690_990_000,
             conf_e12: 161_972_710_000,
+            ema_e12: 156_609_218_000_000,
             publish_time: 1_721_133_402,
         }
     );
@@ -154,9 +155,16 @@ fn pull_builder_reproduces_dump_byte_for_byte() {
 fn pull_builder_reads_back() {
     let data = pull(PULL_DUMP_PRICE, PULL_DUMP_CONF, PULL_DUMP_EXPO, T);
     assert_eq!(data.len(), PriceUpdateV2::LEN);
+    // The builder sets the EMA to the price; the dump's EMA differs.
+    let built = read_pull(&data, NOW).unwrap();
+    let real = read_pull(SOL_USD_PRICE_UPDATE_V2, NOW).unwrap();
+    assert_eq!(built.ema_e12, built.price_e12);
     assert_eq!(
-        read_pull(&data, NOW).unwrap(),
-        read_pull(SOL_USD_PRICE_UPDATE_V2, NOW).unwrap()
+        built,
+        OraclePrice {
+            ema_e12: built.ema_e12,
+            ..real
+        }
     );
     // Partial uses the padding byte: same allocated length.
     let partial = price_update_v2_bytes(
@@ -373,6 +381,7 @@ fn legacy_real_dump_decodes() {
         OraclePrice {
             price_e12: 132_724_572_490_000,
             conf_e12: 135_180_410_000,
+            ema_e12: 133_548_104_000_000,
             publish_time: 1_720_094_645,
         }
     );
@@ -386,12 +395,19 @@ fn legacy_layout_offsets_and_builder_match_dump() {
     assert_eq!(LEGACY_AGG_PRICE_OFFSET, 208);
     assert_eq!(LEGACY_AGG_CONF_OFFSET, 216);
     assert_eq!(LEGACY_AGG_STATUS_OFFSET, 224);
-    let rebuilt = legacy_price_bytes(
+    assert_eq!(LEGACY_EMA_PRICE_OFFSET, 48);
+    let mut rebuilt = legacy_price_bytes(
         LEGACY_DUMP_PRICE,
         LEGACY_DUMP_CONF,
         LEGACY_DUMP_EXPO,
         LEGACY_DUMP_PUBLISH_TIME,
         LEGACY_STATUS_TRADING,
+    );
+    // The builder sets the EMA to the price; put the dump's back.
+    patch(
+        &mut rebuilt,
+        LEGACY_EMA_PRICE_OFFSET,
+        &LEGACY_DUMP_EMA_PRICE.to_le_bytes(),
     );
     assert_eq!(rebuilt.as_slice(), SOL_USD_LEGACY_PRICE);
 }
@@ -404,6 +420,7 @@ fn legacy_builder_reads_back() {
         OraclePrice {
             price_e12: 250_000_000_000_000,
             conf_e12: 100_000_000_000,
+            ema_e12: 250_000_000_000_000,
             publish_time: LT,
         }
     );
@@ -712,6 +729,7 @@ fn px(price_e12: u64, conf_e12: u64) -> OraclePrice {
     OraclePrice {
         price_e12,
         conf_e12,
+        ema_e12: price_e12,
         publish_time: 0,
     }
 }

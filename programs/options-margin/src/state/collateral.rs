@@ -22,8 +22,9 @@ pub struct Collateral {
     pub total_balance_native: i64,
     /// unit: token native. Deposits are refused past this total.
     pub deposit_cap_native: u64,
-    /// unit: unix seconds. Newest oracle publish time used so far; older updates are refused.
-    pub last_publish_time: i64,
+    /// unit: token native (settlement only). Σ of every margin account's
+    /// `counted_settlement_native`: the base a socialised loss is spread over.
+    pub counted_total_native: i64,
     /// unit: bps. Asset weight for initial margin (≤ maint weight).
     pub init_weight_bps: u16,
     /// unit: bps. Asset weight for maintenance margin (≤ 10_000).
@@ -39,12 +40,23 @@ pub struct Collateral {
     /// Canonical bump of the vault PDA.
     pub vault_bump: u8,
     pub _padding: [u8; 7],
-    /// unit: token native (settlement only). Deficit of bankrupt accounts
-    /// that insurance did not cover: the vault holds
-    /// `total_balance_native − socialized_loss_native`. Withdrawals bear it
-    /// pro rata (see `withdraw`); insurance deposits repay it first.
+    /// unit: token native (settlement only). Socialised loss not yet booked
+    /// against the accounts that bear it: the vault holds
+    /// `total_balance_native − socialized_loss_native`. Each account's share
+    /// is booked at its next deposit, withdrawal or checkpoint (any excess
+    /// of the rounded-up shares goes to insurance); insurance deposits repay
+    /// it first.
     pub socialized_loss_native: i64,
-    pub reserved: [u8; 120],
+    /// Oracle proposed by the admin (applies with the weights below).
+    pub pending_oracle: OracleConfig,
+    /// unit: bps. Proposed initial-margin weight.
+    pub pending_init_weight_bps: u16,
+    /// unit: bps. Proposed maintenance-margin weight.
+    pub pending_maint_weight_bps: u16,
+    pub _pending_padding: [u8; 4],
+    /// unit: unix seconds. When the proposal may be applied (0: none pending).
+    pub pending_apply_ts: i64,
+    pub reserved: [u8; 56],
 }
 
 const _: () = assert!(core::mem::size_of::<Collateral>() == 96 + 48 + 24 + 16 + 128);

@@ -3,7 +3,6 @@
 use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 
-use crate::constants::BPS;
 use crate::error::ErrorCode;
 
 /// Pause switch: deposits refused.
@@ -18,7 +17,8 @@ pub const PAUSE_LIQUIDATIONS: u8 = 1 << 3;
 pub const PAUSE_ALL: u8 = PAUSE_DEPOSITS | PAUSE_WITHDRAWALS | PAUSE_TRADING | PAUSE_LIQUIDATIONS;
 
 /// One liquidation tier: below `below_ratio_bps` of equity / MM, up to
-/// `max_fraction_bps` of the target position may be closed per call.
+/// `max_fraction_bps` of the target may be closed per call. Mirrors
+/// [`options_margin_risk::params::TierParams`] so the IDL can describe it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, AnchorSerialize, AnchorDeserialize)]
 pub struct LiquidationTier {
@@ -28,10 +28,10 @@ pub struct LiquidationTier {
     pub max_fraction_bps: u32,
 }
 
-/// Protocol-wide risk parameters. The layout has no padding, so the borsh
-/// encoding of an instruction argument equals the stored bytes (which is
-/// also why the IDL can describe it as a borsh type inside the zero-copy
-/// `Exchange`).
+/// Protocol-wide risk parameters: [`options_margin_risk::params::RiskParams`]
+/// byte for byte (the risk crate owns the meaning, defaults and bounds of
+/// every field; this mirror exists so the IDL can describe it). No padding,
+/// so the borsh encoding of an instruction argument equals the stored bytes.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, AnchorSerialize, AnchorDeserialize)]
 pub struct RiskParams {
@@ -39,99 +39,56 @@ pub struct RiskParams {
     pub tiers: [LiquidationTier; 3],
     /// unit: bps of equity / MM. Ratio a liquidation restores (default 110%).
     pub target_ratio_bps: u32,
-    /// unit: seconds. Wait between two soft-tier liquidations of one account.
+    /// unit: seconds. Wait after a soft-tier call that took its full plan.
     pub grace_period_secs: u32,
     /// unit: quote native. Flat part of the liquidation fee.
     pub fee_flat_native: u64,
     /// unit: bps of the maintenance margin released. Proportional part of the fee.
     pub fee_rate_bps: u16,
-    /// unit: bps of each liquidation fee routed to the insurance fund.
+    /// unit: bps of each liquidation fee accrued to the insurance fund.
     pub insurance_fee_share_bps: u16,
     /// unit: seconds. Maximum age of stored series risk vectors.
     pub max_risk_age_secs: u32,
     /// unit: bps of spot. Maximum move of the oracle price since a risk refresh.
     pub price_band_bps: u32,
-    pub _padding: [u8; 4],
+    /// unit: bps of MM. The IM an account must meet is at least this share of its MM.
+    pub im_floor_ratio_bps: u32,
     /// unit: quote native. Balances below this can be written off in bankruptcy.
     pub dust_native: u64,
+    /// unit: bps of the mark. Premium band of a trade side that ends below IM.
+    pub trade_band_bps: u16,
+    /// unit: bps of the EMA. Risk-adding checks refuse underlying prices further away.
+    pub max_ema_deviation_bps: u16,
+    /// unit: seconds. Delay between proposing and applying a parameter change.
+    pub param_delay_secs: u32,
 }
 
+const _: () = assert!(
+    core::mem::size_of::<RiskParams>()
+        == core::mem::size_of::<options_margin_risk::params::RiskParams>()
+);
+
 impl RiskParams {
-    /// The defaults of the seed: tiers 105% / 102% / 100% closing up to
-    /// 10% / 25% / 100%, a 110% target and a one-hour grace period.
+    /// The risk crate's defaults ([`options_margin_risk::params::RiskParams::DEFAULT`]).
     pub fn defaults() -> Self {
-        Self {
-            tiers: [
-                LiquidationTier {
-                    below_ratio_bps: 10_500,
-                    max_fraction_bps: 1_000,
-                },
-                LiquidationTier {
-                    below_ratio_bps: 10_200,
-                    max_fraction_bps: 2_500,
-                },
-                LiquidationTier {
-                    below_ratio_bps: 10_000,
-                    max_fraction_bps: 10_000,
-                },
-            ],
-            target_ratio_bps: 11_000,
-            grace_period_secs: 3_600,
-            fee_flat_native: 1_000_000,
-            fee_rate_bps: 100,
-            insurance_fee_share_bps: 2_000,
-            max_risk_age_secs: 60,
-            price_band_bps: 100,
-            _padding: [0; 4],
-            dust_native: 10_000,
-        }
+        Self::from_risk(&options_margin_risk::params::RiskParams::DEFAULT)
     }
 
-    /// Bounds every admin-set value. Tiers strictly descending from at most
-    /// 200% down to exactly 100%, fractions ascending and the last one 100%,
-    /// the target above the first tier, and each knob within a sane range.
+    /// The risk crate's view of the same bytes.
+    pub fn as_risk(&self) -> &options_margin_risk::params::RiskParams {
+        bytemuck::cast_ref(self)
+    }
+
+    pub fn from_risk(risk: &options_margin_risk::params::RiskParams) -> Self {
+        bytemuck::cast(*risk)
+    }
+
+    /// The risk crate's bounds; the log names the one violated.
     pub fn validate(&self) -> Result<()> {
-        let t = &self.tiers;
-        let tiers_ok = t[0].below_ratio_bps <= 20_000
-            && t[0].below_ratio_bps > t[1].below_ratio_bps
-            && t[1].below_ratio_bps > t[2].below_ratio_bps
-            && t[2].below_ratio_bps == BPS as u32
-            && t[0].max_fraction_bps > 0
-            && t[0].max_fraction_bps <= t[1].max_fraction_bps
-            && t[1].max_fraction_bps <= t[2].max_fraction_bps
-            && t[2].max_fraction_bps == BPS as u32;
-        require!(tiers_ok, ErrorCode::InvalidRiskParams);
-        require!(
-            self.target_ratio_bps > t[0].below_ratio_bps && self.target_ratio_bps <= 30_000,
-            ErrorCode::InvalidRiskParams
-        );
-        require!(
-            self.grace_period_secs <= 86_400,
-            ErrorCode::InvalidRiskParams
-        );
-        require!(
-            self.fee_flat_native <= 1_000_000_000,
-            ErrorCode::InvalidRiskParams
-        );
-        require!(self.fee_rate_bps <= 1_000, ErrorCode::InvalidRiskParams);
-        require!(
-            self.insurance_fee_share_bps as u64 <= BPS,
-            ErrorCode::InvalidRiskParams
-        );
-        require!(
-            (1..=3_600).contains(&self.max_risk_age_secs),
-            ErrorCode::InvalidRiskParams
-        );
-        require!(
-            (1..=2_000).contains(&self.price_band_bps),
-            ErrorCode::InvalidRiskParams
-        );
-        require!(
-            self.dust_native <= 1_000_000_000,
-            ErrorCode::InvalidRiskParams
-        );
-        require!(self._padding == [0; 4], ErrorCode::InvalidRiskParams);
-        Ok(())
+        self.as_risk().validate().map_err(|e| {
+            msg!("risk params: {:?} out of bounds", e);
+            error!(ErrorCode::InvalidRiskParams)
+        })
     }
 }
 
@@ -169,35 +126,30 @@ pub struct Exchange {
     /// Σ balances + insurance). Funded by a share of every liquidation fee
     /// and by `deposit_insurance`; spent by `resolve_bankruptcy`.
     pub insurance_native: i64,
-    pub reserved: [u8; 504],
+    /// precision: e12 quote native per counted native. Cumulative loss
+    /// socialised per unit of counted settlement balance
+    /// (`options_margin_risk::socialized`); read by every margin check.
+    pub loss_index_e12: u64,
+    /// Risk parameters proposed by the admin, applicable from `pending_risk_apply_ts`.
+    pub pending_risk: RiskParams,
+    /// unit: unix seconds. When `pending_risk` may be applied (0: none pending).
+    pub pending_risk_apply_ts: i64,
+    pub reserved: [u8; 408],
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 64 + 8 + 8 + 504);
+const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 72 + 8 + 8 + 8 + 72 + 8 + 408);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {
     /// Account size including the 8-byte discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<Exchange>();
 
-    /// Fails with `Paused` when any bit of `flag` is set.
     /// The liquidation parameters the risk crate's planner takes.
     pub fn liquidation_params(&self) -> options_margin_risk::planner::LiquidationParams {
-        let tier = |t: &LiquidationTier| options_margin_risk::planner::Tier {
-            below_ratio_bps: t.below_ratio_bps,
-            max_fraction_bps: t.max_fraction_bps,
-        };
-        options_margin_risk::planner::LiquidationParams {
-            tiers: [
-                tier(&self.risk.tiers[0]),
-                tier(&self.risk.tiers[1]),
-                tier(&self.risk.tiers[2]),
-            ],
-            target_ratio_bps: self.risk.target_ratio_bps,
-            fee_flat_native: self.risk.fee_flat_native,
-            fee_rate_bps: self.risk.fee_rate_bps,
-        }
+        self.risk.as_risk().liquidation()
     }
 
+    /// Fails with `Paused` when any bit of `flag` is set.
     pub fn require_not_paused(&self, flag: u8) -> Result<()> {
         require!(self.pause_flags & flag == 0, ErrorCode::Paused);
         Ok(())

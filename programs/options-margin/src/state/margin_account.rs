@@ -6,7 +6,8 @@ use crate::constants::{MAX_ACCOUNT_COLLATERALS, MAX_ACCOUNT_POSITIONS};
 use crate::error::ErrorCode;
 
 /// One collateral balance of a margin account. A slot is free when `mint`
-/// is the default key.
+/// is the default key. Slot [`SETTLEMENT_SLOT`] is reserved for the
+/// settlement collateral, so there is always room to credit it.
 #[zero_copy]
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct CollateralBalance {
@@ -15,7 +16,9 @@ pub struct CollateralBalance {
     /// unit: token native. Only the settlement collateral may go negative
     /// (premium paid on credit); volatile collateral is always ≥ 0.
     pub balance_native: i64,
-    pub reserved: [u8; 8],
+    /// unit: unix seconds. Newest oracle publish time this account has been
+    /// valued at for this mint; an older update is refused (`OracleOutOfOrder`).
+    pub last_publish_time: i64,
 }
 
 /// One option position. A slot is free when `series` is the default key.
@@ -31,11 +34,13 @@ pub struct Position {
     pub cost_basis_native: i64,
     /// unit: quote native. P&L realised by reductions and settlement.
     pub realized_pnl_native: i64,
-    pub reserved: [u8; 8],
+    /// Exchange index of the series' underlying (counts the account's width).
+    pub underlying_index: u8,
+    pub reserved: [u8; 7],
 }
 
-/// Flag: the account was found bankrupt and awaits `resolve_bankruptcy`.
-pub const ACCOUNT_FLAG_BANKRUPT: u8 = 1 << 0;
+/// The collateral slot that always belongs to the settlement collateral.
+pub const SETTLEMENT_SLOT: usize = 0;
 
 /// A margin account at `["margin", exchange, owner, index]`.
 #[account(zero_copy)]
@@ -45,20 +50,31 @@ pub struct MarginAccount {
     pub exchange: Pubkey,
     /// Wallet that owns the account. Offset 40; filter on it to list a wallet's accounts.
     pub owner: Pubkey,
-    /// unit: unix seconds. Time of the last soft-tier (1 or 2) liquidation.
+    /// unit: unix seconds. Time of the last soft-tier call that took its full plan.
     pub last_soft_liquidation_ts: i64,
     /// Index among the owner's accounts (part of the seeds).
     pub account_index: u16,
     /// Canonical bump of this PDA.
     pub bump: u8,
-    /// Bit set of `ACCOUNT_FLAG_*`.
-    pub flags: u8,
-    pub _padding: [u8; 4],
-    /// Collateral balances; free slots have the default mint.
+    pub _padding: [u8; 5],
+    /// Collateral balances; free slots have the default mint; slot 0 is the settlement's.
     pub collaterals: [CollateralBalance; MAX_ACCOUNT_COLLATERALS],
     /// Option positions; free slots have the default series.
     pub positions: [Position; MAX_ACCOUNT_POSITIONS],
-    pub reserved: [u8; 512],
+    /// precision: bps. Ratio the last grace-starting soft call left the
+    /// account at; the grace period ends early once the ratio falls below it.
+    pub last_soft_ratio_bps: u64,
+    /// unit: quote native. Settlement balance counted for loss
+    /// socialisation (its positive part at the last deposit, withdrawal or
+    /// checkpoint); see `options_margin_risk::socialized`.
+    pub counted_settlement_native: i64,
+    /// precision: e12. The exchange's loss index when `counted_settlement_native` was set.
+    pub loss_index_snapshot_e12: u64,
+    /// unit: quote native. Insurance share of the liquidation fees this
+    /// account paid, not yet swept into the exchange's fund
+    /// (`sweep_insurance`): liquidations never write the exchange.
+    pub insurance_accrued_native: i64,
+    pub reserved: [u8; 480],
 }
 
 const _: () = assert!(
@@ -89,25 +105,35 @@ impl Position {
                 .ok_or_else(overflow)?;
             return Ok(cash);
         }
-        let closed = delta_contracts.unsigned_abs().min(size.unsigned_abs()) as i64;
-        let remaining = size.unsigned_abs() as i64 - closed;
-        let remaining_basis = (self.cost_basis_native as i128 * remaining as i128
-            / size.unsigned_abs() as i128) as i64;
-        let closed_basis = self.cost_basis_native - remaining_basis;
+        let delta_abs = i64::try_from(delta_contracts.unsigned_abs()).map_err(|_| overflow())?;
+        let size_abs = i64::try_from(size.unsigned_abs()).map_err(|_| overflow())?;
+        let closed = delta_abs.min(size_abs);
+        let remaining = size_abs - closed;
+        // remaining ≤ size_abs, so the quotient's magnitude is ≤ |basis|.
+        let remaining_basis = (i128::from(self.cost_basis_native) * i128::from(remaining)
+            / i128::from(size_abs)) as i64;
+        let closed_basis = self
+            .cost_basis_native
+            .checked_sub(remaining_basis)
+            .ok_or_else(overflow)?;
         // Cash of the closing part: a sale brings in premium, a buy-back costs it.
-        let close_cash =
-            closed.checked_mul(premium_native).ok_or_else(overflow)? * -delta_contracts.signum();
+        let close_cash = closed
+            .checked_mul(premium_native)
+            .and_then(|c| c.checked_mul(-delta_contracts.signum()))
+            .ok_or_else(overflow)?;
         self.realized_pnl_native = self
             .realized_pnl_native
             .checked_add(close_cash.checked_sub(closed_basis).ok_or_else(overflow)?)
             .ok_or_else(overflow)?;
         self.cost_basis_native = remaining_basis;
         self.size_contracts = size.checked_add(delta_contracts).ok_or_else(overflow)?;
-        let opened = delta_contracts.unsigned_abs() as i64 - closed;
+        let opened = delta_abs - closed;
         if opened > 0 {
             // The fill flipped the position: the excess opens at this premium.
-            self.cost_basis_native =
-                opened.checked_mul(premium_native).ok_or_else(overflow)? * delta_contracts.signum();
+            self.cost_basis_native = opened
+                .checked_mul(premium_native)
+                .and_then(|c| c.checked_mul(delta_contracts.signum()))
+                .ok_or_else(overflow)?;
         }
         Ok(cash)
     }
@@ -122,31 +148,87 @@ impl MarginAccount {
         self.collaterals.iter().position(|c| c.mint == *mint)
     }
 
-    /// Slot holding `mint`, claiming a free one when the account has none.
-    pub fn collateral_slot_or_insert(&mut self, mint: &Pubkey) -> Result<usize> {
+    /// Slot holding `mint`, claiming one when the account has none: the
+    /// settlement collateral always lives in [`SETTLEMENT_SLOT`] (reserved,
+    /// so crediting it can never fail), volatile mints in the others.
+    pub fn collateral_slot_or_insert(
+        &mut self,
+        mint: &Pubkey,
+        settlement_mint: &Pubkey,
+    ) -> Result<usize> {
         if let Some(slot) = self.collateral_slot(mint) {
             return Ok(slot);
         }
-        let free = self
-            .collaterals
-            .iter()
-            .position(|c| c.mint == Pubkey::default())
-            .ok_or(error!(ErrorCode::AccountCollateralsFull))?;
-        self.collaterals[free] = CollateralBalance {
+        let slot = if mint == settlement_mint {
+            require!(
+                self.collaterals[SETTLEMENT_SLOT].mint == Pubkey::default(),
+                ErrorCode::InvariantViolation
+            );
+            SETTLEMENT_SLOT
+        } else {
+            self.collaterals
+                .iter()
+                .enumerate()
+                .skip(SETTLEMENT_SLOT + 1)
+                .find(|(_, c)| c.mint == Pubkey::default())
+                .map(|(slot, _)| slot)
+                .ok_or(error!(ErrorCode::AccountCollateralsFull))?
+        };
+        self.collaterals[slot] = CollateralBalance {
             mint: *mint,
             ..Default::default()
         };
-        Ok(free)
+        Ok(slot)
     }
 
-    /// Frees collateral slots whose balance is zero, so they neither cost
-    /// oracle accounts in margin checks nor block new mints.
+    /// unit: quote native. The settlement balance (0 when never credited).
+    pub fn settlement_balance(&self, settlement_mint: &Pubkey) -> i64 {
+        let c = &self.collaterals[SETTLEMENT_SLOT];
+        if c.mint == *settlement_mint {
+            c.balance_native
+        } else {
+            0
+        }
+    }
+
+    /// Frees volatile collateral slots whose balance is zero, so they
+    /// neither cost oracle accounts in margin checks nor block new mints.
+    /// The settlement slot is never released.
     pub fn release_empty_collaterals(&mut self) {
-        for c in self.collaterals.iter_mut() {
+        for c in self.collaterals.iter_mut().skip(SETTLEMENT_SLOT + 1) {
             if c.mint != Pubkey::default() && c.balance_native == 0 {
                 *c = CollateralBalance::default();
             }
         }
+    }
+
+    /// Accounts a margin check of this account reads: two per volatile
+    /// collateral slot in use, one per position, two per distinct
+    /// underlying (see `health`). Bounded by `MAX_ACCOUNT_WIDTH`, so that
+    /// every instruction on any account fits a transaction.
+    pub fn width(&self) -> usize {
+        let volatile = self
+            .collaterals
+            .iter()
+            .skip(SETTLEMENT_SLOT + 1)
+            .filter(|c| c.mint != Pubkey::default())
+            .count();
+        let mut underlyings = 0u32;
+        let mut positions = 0usize;
+        for p in self.active_positions() {
+            positions += 1;
+            underlyings |= 1 << (p.underlying_index as u32 % 32);
+        }
+        2 * volatile + positions + 2 * underlyings.count_ones() as usize
+    }
+
+    /// `AccountTooWide` unless [`Self::width`] is within `MAX_ACCOUNT_WIDTH`.
+    pub fn require_within_width(&self) -> Result<()> {
+        require!(
+            self.width() <= crate::constants::MAX_ACCOUNT_WIDTH,
+            ErrorCode::AccountTooWide
+        );
+        Ok(())
     }
 
     /// Slot holding a position in `series`, if any.
@@ -155,7 +237,11 @@ impl MarginAccount {
     }
 
     /// Slot holding `series`, claiming the first free one when there is none.
-    pub fn position_slot_or_insert(&mut self, series: &Pubkey) -> Result<usize> {
+    pub fn position_slot_or_insert(
+        &mut self,
+        series: &Pubkey,
+        underlying_index: u8,
+    ) -> Result<usize> {
         if let Some(slot) = self.position_slot(series) {
             return Ok(slot);
         }
@@ -166,6 +252,7 @@ impl MarginAccount {
             .ok_or(error!(ErrorCode::AccountPositionsFull))?;
         self.positions[free] = Position {
             series: *series,
+            underlying_index,
             ..Default::default()
         };
         Ok(free)
@@ -195,9 +282,12 @@ impl MarginAccount {
             .filter(|p| p.series != Pubkey::default())
     }
 
-    /// True when the account holds no balance and no position.
+    /// True when the account holds no balance, no position, nothing
+    /// counted for loss socialisation and no unswept insurance accrual.
     pub fn is_empty(&self) -> bool {
         self.collaterals.iter().all(|c| c.balance_native == 0)
             && self.positions.iter().all(|p| p.size_contracts == 0)
+            && self.counted_settlement_native == 0
+            && self.insurance_accrued_native == 0
     }
 }

@@ -57,13 +57,16 @@ pub struct Underlying {
     pub short_floor_mm_bps: u16,
     /// unit: bps of spot notional per short contract. IM floor (≥ MM floor).
     pub short_floor_im_bps: u16,
-    /// unit: bps of the previous volatility. Largest change of one update.
+    /// unit: bps of the previous volatility. Largest change per
+    /// `vol_change_window_secs` (pro rata for shorter gaps between updates).
     pub max_vol_change_bps: u16,
     /// Index within the exchange (part of the seeds).
     pub index: u8,
     /// Canonical bump of this PDA.
     pub bump: u8,
-    pub reserved: [u8; 128],
+    /// unit: seconds. The window `max_vol_change_bps` is measured over.
+    pub vol_change_window_secs: u32,
+    pub reserved: [u8; 124],
 }
 
 const _: () = assert!(core::mem::size_of::<Underlying>() == 32 + 48 + 56 + 8 + 8 + 8 + 128);

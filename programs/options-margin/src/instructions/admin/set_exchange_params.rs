@@ -1,9 +1,12 @@
-//! Admin parameter changes: risk parameters, pause switches, the vol
-//! authority, and the two-step admin transfer.
+//! Admin parameter changes: risk parameters (announced, then applied after
+//! `param_delay_secs`), pause switches, the vol authority, and the two-step
+//! admin transfer.
 
 use anchor_lang::prelude::*;
 
 use crate::error::ErrorCode;
+use crate::events::RiskParamsProposedEvent;
+use crate::math::SafeMath;
 use crate::state::{Exchange, RiskParams, PAUSE_ALL};
 
 #[derive(Accounts)]
@@ -13,12 +16,55 @@ pub struct AdminOnly<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
-pub fn set_risk_params(ctx: Context<AdminOnly>, risk: RiskParams) -> Result<()> {
+/// Announces new risk parameters (validated now). They apply no earlier
+/// than the *current* `param_delay_secs` from now, so a change that can push
+/// accounts into liquidation (a higher tier, IM floor or fee) is public
+/// long enough for traders to act. A new proposal replaces a pending one
+/// and restarts the delay.
+pub fn propose_risk_params(ctx: Context<AdminOnly>, risk: RiskParams) -> Result<()> {
     risk.validate()?;
-    ctx.accounts.exchange.load_mut()?.risk = risk;
+    let now = Clock::get()?.unix_timestamp;
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    let apply_after = now.safe_add(i64::from(exchange.risk.param_delay_secs))?;
+    exchange.pending_risk = risk;
+    exchange.pending_risk_apply_ts = apply_after;
+    drop(exchange);
+    emit!(RiskParamsProposedEvent {
+        exchange: ctx.accounts.exchange.key(),
+        apply_after_ts: apply_after,
+    });
     Ok(())
 }
 
+#[derive(Accounts)]
+pub struct ApplyRiskParams<'info> {
+    #[account(mut)]
+    pub exchange: AccountLoader<'info, Exchange>,
+}
+
+/// Permissionless once the delay has passed: the announced parameters take
+/// effect (`NoPendingChange`, `ChangeDelayNotElapsed` otherwise).
+pub fn apply_risk_params(ctx: Context<ApplyRiskParams>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut exchange = ctx.accounts.exchange.load_mut()?;
+    require!(
+        exchange.pending_risk_apply_ts != 0,
+        ErrorCode::NoPendingChange
+    );
+    require!(
+        now >= exchange.pending_risk_apply_ts,
+        ErrorCode::ChangeDelayNotElapsed
+    );
+    exchange.pending_risk.validate()?;
+    exchange.risk = exchange.pending_risk;
+    exchange.pending_risk = bytemuck::Zeroable::zeroed();
+    exchange.pending_risk_apply_ts = 0;
+    Ok(())
+}
+
+/// Immediate (an emergency switch). Pausing trading leaves liquidations
+/// running; pausing deposits never blocks a settlement top-up of an account
+/// that holds positions (see `deposit`).
 pub fn set_pause_flags(ctx: Context<AdminOnly>, pause_flags: u8) -> Result<()> {
     require!(pause_flags & !PAUSE_ALL == 0, ErrorCode::InvalidPauseFlags);
     ctx.accounts.exchange.load_mut()?.pause_flags = pause_flags;

@@ -1,23 +1,28 @@
 //! The insurance fund and bankruptcy.
 //!
 //! Accounting of the settlement collateral, kept exact by every instruction:
-//! `vault tokens + socialized_loss = total_balance = Σ balances + insurance`.
+//! `vault tokens + socialized_loss = total_balance = Σ balances + Σ accrued + insurance`.
 //!
 //! Socialisation rule (deterministic): a deficit the insurance fund cannot
-//! cover becomes `Collateral::socialized_loss_native`. While it is positive,
-//! every settlement withdrawal of `a` pays out `⌊a · V / (V + L)⌋` (V: vault
-//! tokens, L: the loss) and the unpaid part reduces L, so each unit of claim
-//! withdrawn bears the same share of the loss, whoever withdraws first.
-//! Insurance deposits repay L before they grow the fund.
+//! cover is spread over the settlement balances counted at that moment
+//! (`options_margin_risk::socialized`): the exchange's loss index rises,
+//! every margin check subtracts each account's share from its equity, and
+//! the share is booked at the account's next deposit, withdrawal or
+//! checkpoint. Balances deposited later owe nothing. Until booked, the loss
+//! is `Collateral::socialized_loss_native`; insurance deposits repay it
+//! before they grow the fund.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
+use options_margin_risk::collateral::CollateralInput;
+
+use crate::controller::{absorb_surplus, book_socialized_loss, recount, socialize, sweep_accrued};
 use crate::error::ErrorCode;
 use crate::events::{BankruptcyEvent, InsuranceDepositEvent};
-use crate::health::{self, CheckMode};
-use crate::math::{risk_error, SafeMath};
-use crate::state::{Collateral, Exchange, MarginAccount};
+use crate::health::{self, Valuation};
+use crate::math::{overflow, risk_error, SafeMath};
+use crate::state::{Collateral, Exchange, MarginAccount, SETTLEMENT_SLOT};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -47,7 +52,7 @@ pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> 
             collateral.is_settlement(),
             ErrorCode::NotSettlementCollateral
         );
-        let repaid = amount.min(collateral.socialized_loss_native);
+        let repaid = amount.min(collateral.socialized_loss_native.max(0));
         collateral.socialized_loss_native = collateral.socialized_loss_native.safe_sub(repaid)?;
         let added = amount.safe_sub(repaid)?;
         collateral.total_balance_native = collateral.total_balance_native.safe_add(added)?;
@@ -90,8 +95,10 @@ pub struct ResolveBankruptcy<'info> {
 
 /// Writes off volatile balances worth at most `dust_native` each (priced by
 /// the `[collateral config (writable), oracle]` pairs in `remaining`, in
-/// slot order), so dust too small to liquidate never blocks bankruptcy. The
-/// written-off tokens stay in their vault, owned by the protocol.
+/// slot order, at the *higher* of spot and EMA plus the confidence band, so
+/// a caller cannot pick a low update to write off more than dust), so dust
+/// too small to liquidate never blocks bankruptcy. The written-off tokens
+/// stay in their vault, owned by the protocol.
 fn write_off_dust<'info>(
     account: &mut MarginAccount,
     exchange: &Exchange,
@@ -105,15 +112,10 @@ fn write_off_dust<'info>(
         return Ok(());
     }
     let now = Clock::get()?.unix_timestamp;
-    let loaded = health::load_inputs(
-        account,
-        exchange,
-        exchange_key,
-        remaining,
-        now,
-        CheckMode::REDUCE_ONLY,
-    )?;
-    let inputs = loaded.collateral_inputs(account)?;
+    let loaded = health::load_inputs(account, exchange, exchange_key, remaining, now)?;
+    let inputs = loaded.collateral_inputs(account, Valuation::Conservative)?;
+    loaded.record_publish_times(account);
+    drop(loaded);
     let mut configs = remaining.iter().step_by(2);
     for (c, input) in account
         .collaterals
@@ -124,7 +126,11 @@ fn write_off_dust<'info>(
         if c.mint == exchange.settlement_mint {
             continue;
         }
-        let value = input.value_floor().map_err(risk_error)?;
+        let at_high = CollateralInput {
+            price_low_e12: input.price_high_e12,
+            ..*input
+        };
+        let value = at_high.value_floor().map_err(risk_error)?;
         require!(
             value <= exchange.risk.dust_native as i128,
             ErrorCode::NotBankrupt
@@ -145,10 +151,12 @@ fn write_off_dust<'info>(
 
 /// Permissionless. An account with no positions, no volatile collateral
 /// beyond dust (written off first, see [`write_off_dust`]) and a negative
-/// settlement balance is bankrupt: the insurance fund covers the deficit as
-/// far as it can, the rest is socialised (module docs), and the account is
-/// left at zero. A bankrupt account pays no liquidation fee (the planner's
-/// fee is capped at equity), so nothing else is owed.
+/// settlement balance (after booking what it owes of earlier losses and
+/// sweeping its insurance accrual) is bankrupt: the insurance fund covers
+/// the deficit as far as it can, the rest is socialised over the counted
+/// balances (module docs), and the account is left at zero. A bankrupt
+/// account pays no liquidation fee (the planner's fee is capped at
+/// equity), so nothing else is owed.
 pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
     {
         let exchange = ctx.accounts.exchange.load()?;
@@ -166,33 +174,24 @@ pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) 
     }
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     let mut collateral = ctx.accounts.settlement_collateral.load_mut()?;
-    require!(
-        collateral.is_settlement() && collateral.mint == exchange.settlement_mint,
-        ErrorCode::NotSettlementCollateral
-    );
     let mut account = ctx.accounts.margin_account.load_mut()?;
+    sweep_accrued(&mut account, &mut exchange)?;
+    absorb_surplus(&mut exchange, &mut collateral)?;
+    book_socialized_loss(&mut account, &exchange, &mut collateral)?;
     let settlement = exchange.settlement_mint;
     let only_settlement = account.active_collaterals().all(|c| c.mint == settlement);
-    let balance = account
-        .collateral_slot(&settlement)
-        .map(|s| account.collaterals[s].balance_native)
-        .unwrap_or(0);
+    let balance = account.settlement_balance(&settlement);
     require!(
         account.active_positions().count() == 0 && only_settlement && balance < 0,
         ErrorCode::NotBankrupt
     );
-    let deficit = balance
-        .checked_neg()
-        .ok_or(error!(ErrorCode::MathOverflow))?;
+    let deficit = balance.checked_neg().ok_or_else(overflow)?;
     let covered = deficit.min(exchange.insurance_native.max(0));
     let socialized = deficit.safe_sub(covered)?;
     exchange.insurance_native = exchange.insurance_native.safe_sub(covered)?;
-    collateral.total_balance_native = collateral.total_balance_native.safe_add(socialized)?;
-    collateral.socialized_loss_native = collateral.socialized_loss_native.safe_add(socialized)?;
-    if let Some(slot) = account.collateral_slot(&settlement) {
-        account.collaterals[slot].balance_native = 0;
-    }
-    account.release_empty_collaterals();
+    account.collaterals[SETTLEMENT_SLOT].balance_native = 0;
+    socialize(socialized, &mut exchange, &mut collateral)?;
+    recount(&mut account, &exchange, &mut collateral)?;
     drop(account);
     drop(collateral);
     drop(exchange);

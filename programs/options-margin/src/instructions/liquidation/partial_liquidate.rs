@@ -8,8 +8,8 @@ use options_margin_risk::RiskError;
 use crate::constants::{BPS, MARGIN_SEED};
 use crate::error::ErrorCode;
 use crate::events::LiquidationEvent;
-use crate::health::{self, CheckMode, LoadedInputs, MarginSummary};
-use crate::math::{risk_error, SafeMath};
+use crate::health::{self, LoadedInputs, MarginSummary, Valuation};
+use crate::math::{invariant, risk_error, SafeMath};
 use crate::state::{Exchange, MarginAccount, Series, PAUSE_LIQUIDATIONS};
 
 #[event_cpi]
@@ -17,8 +17,8 @@ use crate::state::{Exchange, MarginAccount, Series, PAUSE_LIQUIDATIONS};
 pub struct PartialLiquidate<'info> {
     /// The caller: a wallet, a bot, or a program signing for a PDA through CPI.
     pub liquidator: Signer<'info>,
-    /// Writable: the insurance fund's share of the fee is credited here.
-    #[account(mut)]
+    /// Read only: liquidations of different accounts never write a shared
+    /// account (the insurance share accrues on the liquidated account).
     pub exchange: AccountLoader<'info, Exchange>,
     #[account(
         mut,
@@ -60,9 +60,11 @@ pub struct LiquidateArgs {
     /// unit: quote native. The call fails unless the fee is at least this.
     pub min_fee_native: u64,
     /// How many `remaining_accounts` are the liquidated account's
-    /// margin-check accounts (its state before the call, with the
-    /// liquidated series writable); the rest are the liquidator account's,
-    /// for its state after the call (before empty slots are released).
+    /// margin-check accounts (its state before the call); the rest are the
+    /// liquidator account's, for its state after the call (before empty
+    /// slots are released). The liquidated series must be writable only
+    /// when the call changes its open interest, i.e. when the liquidator's
+    /// account already holds the opposite side.
     pub health_accounts_liquidatee: u8,
 }
 
@@ -74,19 +76,27 @@ fn planner_error(e: RiskError) -> Error {
     }
 }
 
+/// The plan for one call and whether it is the planner's full amount.
+#[derive(Clone, Copy, Debug)]
+pub struct CallPlan {
+    pub plan: LiquidationPlan,
+    /// The caller's `max_quantity` did not cut the plan.
+    pub full: bool,
+}
+
 /// The plan for this call: the planner's, or a smaller one when the
-/// caller's `max_quantity` is below it.
+/// caller's `max_quantity` is below it. Valued at the spot.
 pub fn plan_call(
     loaded: &LoadedInputs,
     account: &MarginAccount,
     exchange: &Exchange,
     max_quantity: u64,
-) -> Result<LiquidationPlan> {
+) -> Result<CallPlan> {
     let params = exchange.liquidation_params();
     // Heap scratch for the planner's ~2.3 KB account summary: SBF frames
     // are 4 KiB (see "Stack" in `options_margin_risk::planner`).
     let mut scratch = Box::new(RiskSummary::ZERO);
-    loaded.with_inputs(account, |inputs| {
+    loaded.with_inputs(account, Valuation::Spot, |inputs| {
         let plan = plan_liquidation_with(inputs, &params, &mut scratch).map_err(planner_error)?;
         let lot = match plan.candidate {
             Candidate::Position(i) => loaded.series_at(i as usize)?.lot_size_contracts,
@@ -109,13 +119,32 @@ pub fn plan_call(
                     ErrorCode::LiquidationPostConditionFailed
                 );
             }
-            return Ok(plan);
+            return Ok(CallPlan { plan, full: true });
         }
         let quantity = max_quantity / lot * lot;
         require!(quantity > 0, ErrorCode::NothingToLiquidate);
-        evaluate_liquidation_with(inputs, &params, plan.candidate, quantity, &mut scratch)
-            .map_err(planner_error)
+        let plan =
+            evaluate_liquidation_with(inputs, &params, plan.candidate, quantity, &mut scratch)
+                .map_err(planner_error)?;
+        Ok(CallPlan { plan, full: false })
     })
+}
+
+/// Whether a soft-tier call is blocked by the grace period: the last
+/// grace-starting call (one that took its full plan) was less than
+/// `grace_period_secs` ago **and** the account's ratio has not fallen below
+/// where that call left it. A token slice never starts a grace period, and
+/// a falling account is never shielded by one.
+pub fn grace_blocks(
+    account: &MarginAccount,
+    exchange: &Exchange,
+    ratio_bps: u64,
+    now: i64,
+) -> bool {
+    let started = account.last_soft_liquidation_ts;
+    started != 0
+        && now < started.saturating_add(i64::from(exchange.risk.grace_period_secs))
+        && ratio_bps >= account.last_soft_ratio_bps
 }
 
 /// What moved, for the event and the open interest.
@@ -139,11 +168,15 @@ fn transfer(
     to: &mut MarginAccount,
     settlement_mint: &Pubkey,
 ) -> Result<Moved> {
+    let credit = |a: &mut MarginAccount, mint: &Pubkey, amount: i64| {
+        credit(a, mint, settlement_mint, amount)
+    };
     let q = i64::try_from(plan.quantity).map_err(|_| error!(ErrorCode::MathOverflow))?;
     let moved = match plan.candidate {
         Candidate::Position(i) => {
             let slot = nth_position_slot(from, i as usize)?;
             let series = from.positions[slot].series;
+            let underlying_index = from.positions[slot].underlying_index;
             let mark = loaded.series_at(i as usize)?.risk.mark_native;
             let (delta, price) = match plan.side {
                 Side::Sell => (-q, mark),
@@ -155,7 +188,7 @@ fn transfer(
                 cash == plan.transfer_value_native,
                 ErrorCode::LiquidationPostConditionFailed
             );
-            let to_slot = to.position_slot_or_insert(&series)?;
+            let to_slot = to.position_slot_or_insert(&series, underlying_index)?;
             let to_before = to.positions[to_slot].size_contracts;
             let to_cash = to.positions[to_slot].apply_fill(-delta, price)?;
             credit(from, settlement_mint, cash)?;
@@ -206,8 +239,13 @@ fn nth_position_slot(account: &MarginAccount, n: usize) -> Result<usize> {
 }
 
 /// Adds `amount` (may be negative) to `account`'s balance of `mint`.
-fn credit(account: &mut MarginAccount, mint: &Pubkey, amount: i64) -> Result<()> {
-    let slot = account.collateral_slot_or_insert(mint)?;
+fn credit(
+    account: &mut MarginAccount,
+    mint: &Pubkey,
+    settlement_mint: &Pubkey,
+    amount: i64,
+) -> Result<()> {
+    let slot = account.collateral_slot_or_insert(mint, settlement_mint)?;
     let balance = &mut account.collaterals[slot].balance_native;
     *balance = balance.safe_add(amount)?;
     Ok(())
@@ -238,7 +276,9 @@ fn check_improved(before: &LiquidationPlan, after: &MarginSummary) -> Result<()>
 /// Permissionless partial liquidation. See the crate docs of
 /// `options_margin_risk::planner` for the tier, ranking, amount and fee
 /// rules; this handler validates the accounts, applies the plan, pays the
-/// fee (less the insurance share) to the caller's account, and re-checks.
+/// fee (less the insurance share, accrued on the liquidated account) to the
+/// caller's account, and re-checks. It writes the two margin accounts, and
+/// the series only when its open interest changes.
 pub fn partial_liquidate<'info>(
     ctx: Context<'info, PartialLiquidate<'info>>,
     args: LiquidateArgs,
@@ -258,25 +298,13 @@ pub fn partial_liquidate<'info>(
     let mut to = ctx.accounts.liquidator_account.load_mut()?;
     require!(from.owner != to.owner, ErrorCode::SelfLiquidation);
 
-    let loaded = health::load_inputs(
-        &from,
-        &exchange,
-        &exchange_key,
-        health_from,
-        now,
-        CheckMode::REDUCE_ONLY,
-    )?;
-    let plan = plan_call(&loaded, &from, &exchange, args.max_quantity)?;
+    let loaded = health::load_inputs(&from, &exchange, &exchange_key, health_from, now)?;
+    let CallPlan { plan, full } = plan_call(&loaded, &from, &exchange, args.max_quantity)?;
     let soft = plan.tier < 3;
-    if soft {
-        let open_at = from
-            .last_soft_liquidation_ts
-            .safe_add(exchange.risk.grace_period_secs as i64)?;
-        require!(
-            from.last_soft_liquidation_ts == 0 || now >= open_at,
-            ErrorCode::GracePeriodActive
-        );
-    }
+    require!(
+        !(soft && grace_blocks(&from, &exchange, plan.ratio_before_bps, now)),
+        ErrorCode::GracePeriodActive
+    );
     require!(
         plan.fee_native >= args.min_fee_native,
         ErrorCode::FeeBelowMinimum
@@ -288,27 +316,38 @@ pub fn partial_liquidate<'info>(
     let insurance_share = fee
         .safe_mul(exchange.risk.insurance_fee_share_bps as i64)?
         .safe_div(BPS as i64)?;
-    credit(&mut from, &settlement, -fee)?;
-    credit(&mut to, &settlement, fee.safe_sub(insurance_share)?)?;
-    if soft {
-        from.last_soft_liquidation_ts = now;
-    }
+    credit(&mut from, &settlement, &settlement, -fee)?;
+    credit(
+        &mut to,
+        &settlement,
+        &settlement,
+        fee.safe_sub(insurance_share)?,
+    )?;
+    from.insurance_accrued_native = from.insurance_accrued_native.safe_add(insurance_share)?;
 
-    let after = loaded.totals(&from)?;
+    let after = loaded.totals(&from, Valuation::Spot)?;
     check_improved(&plan, &after)?;
+    if soft && full {
+        from.last_soft_liquidation_ts = now;
+        from.last_soft_ratio_bps = after.ratio_bps;
+    }
+    loaded.record_publish_times(&mut from);
     drop(loaded);
-    let liquidator = health::account_margin(
+    to.require_within_width()?;
+    let (liquidator, to_loaded) = health::account_margin(
         &to,
         &exchange,
         &exchange_key,
         health_to,
         now,
-        CheckMode::REDUCE_ONLY,
+        Valuation::Spot,
     )?;
     require!(
         liquidator.meets_initial(),
         ErrorCode::LiquidatorBelowInitialMargin
     );
+    to_loaded.record_publish_times(&mut to);
+    drop(to_loaded);
     from.release_empty_positions();
     from.release_empty_collaterals();
     to.release_empty_positions();
@@ -316,7 +355,10 @@ pub fn partial_liquidate<'info>(
     drop(from);
     drop(to);
 
-    if moved.is_position {
+    let oi_delta = moved
+        .liquidatee_long_delta
+        .safe_add(moved.liquidator_long_delta)?;
+    if moved.is_position && oi_delta != 0 {
         let info = health_from
             .iter()
             .find(|i| *i.key == moved.candidate)
@@ -324,14 +366,12 @@ pub fn partial_liquidate<'info>(
         require!(info.is_writable, ErrorCode::SeriesNotWritable);
         let series = AccountLoader::<Series>::try_from(info)?;
         let mut series = series.load_mut()?;
-        let oi = (series.open_interest_contracts as i64)
-            .safe_add(moved.liquidatee_long_delta)?
-            .safe_add(moved.liquidator_long_delta)?;
-        require!(oi >= 0, ErrorCode::MathOverflow);
+        let oi = (series.open_interest_contracts as i64).safe_add(oi_delta)?;
+        if oi < 0 {
+            return Err(invariant("open interest below zero"));
+        }
         series.open_interest_contracts = oi as u64;
     }
-    ctx.accounts.exchange.load_mut()?.insurance_native =
-        exchange.insurance_native.safe_add(insurance_share)?;
 
     emit_cpi!(LiquidationEvent {
         liquidatee: ctx.accounts.liquidatee.key(),

@@ -25,7 +25,12 @@ pub struct CloseMarginAccount<'info> {
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }
 
-/// Closes an account that holds nothing, returning its rent.
+/// Closes an account that holds nothing, returning its rent: no balance, no
+/// position, nothing counted for loss socialisation (withdraw the last
+/// settlement unit first) and no unswept insurance accrual
+/// (`sweep_insurance`). Anchor then zeroes the data and hands the account
+/// to the system program, so a refund later in the same transaction cannot
+/// revive it.
 pub fn close_margin_account(ctx: Context<CloseMarginAccount>) -> Result<()> {
     require!(
         ctx.accounts.margin_account.load()?.is_empty(),

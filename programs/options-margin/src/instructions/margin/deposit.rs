@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
 use crate::constants::MARGIN_SEED;
+use crate::controller::{book_socialized_loss, recount};
 use crate::error::ErrorCode;
 use crate::events::DepositEvent;
 use crate::math::SafeMath;
@@ -37,30 +38,52 @@ pub struct Deposit<'info> {
 }
 
 /// Moves `amount_native` tokens from the owner into the vault and credits the
-/// account. Deposits only add assets, so no margin check is needed.
+/// account. Deposits only add assets, so no margin check is needed, but:
+///
+/// - **Top-ups always go through.** A settlement deposit into an account
+///   with open positions or a negative settlement balance (an account that
+///   may need margin) ignores the deposit pause and the deposit cap, so
+///   neither an admin pause nor a whale filling the cap can stop a trader
+///   from saving a position.
+/// - A settlement deposit books the account's share of earlier socialised
+///   losses first and counts the new balance at the current index, so money
+///   deposited after a loss never bears it.
+/// - A new volatile mint takes a slot only while the account stays within
+///   `MAX_ACCOUNT_WIDTH` (`AccountTooWide`): a deposit must never make an
+///   account too wide to liquidate.
 pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
-    ctx.accounts
-        .exchange
-        .load()?
-        .require_not_paused(PAUSE_DEPOSITS)?;
-
+    let exchange = *ctx.accounts.exchange.load()?;
     let mint = ctx.accounts.mint.key();
     let balance_after = {
         let mut collateral = ctx.accounts.collateral.load_mut()?;
+        let mut account = ctx.accounts.margin_account.load_mut()?;
+        let settlement = collateral.is_settlement();
+        let top_up = settlement
+            && (account.active_positions().next().is_some()
+                || account.settlement_balance(&exchange.settlement_mint) < 0);
+        if !top_up {
+            exchange.require_not_paused(PAUSE_DEPOSITS)?;
+        }
         let total = collateral.total_balance_native.safe_add(amount)?;
         require!(
-            total as u64 <= collateral.deposit_cap_native,
+            top_up || total as u64 <= collateral.deposit_cap_native,
             ErrorCode::DepositCapExceeded
         );
         collateral.total_balance_native = total;
-
-        let mut account = ctx.accounts.margin_account.load_mut()?;
-        let slot = account.collateral_slot_or_insert(&mint)?;
+        if settlement {
+            book_socialized_loss(&mut account, &exchange, &mut collateral)?;
+        }
+        let slot = account.collateral_slot_or_insert(&mint, &exchange.settlement_mint)?;
+        account.require_within_width()?;
         let balance = &mut account.collaterals[slot].balance_native;
         *balance = balance.safe_add(amount)?;
-        *balance
+        let balance_after = *balance;
+        if settlement {
+            recount(&mut account, &exchange, &mut collateral)?;
+        }
+        balance_after
     };
 
     token::transfer_checked(

@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
 use crate::constants::{MARGIN_SEED, VAULT_AUTHORITY_SEED};
+use crate::controller::{book_socialized_loss, recount};
 use crate::error::ErrorCode;
 use crate::events::WithdrawEvent;
 use crate::health;
@@ -41,9 +42,12 @@ pub struct Withdraw<'info> {
 }
 
 /// Debits the account and pays `amount_native` out of the vault. Refused
-/// when the account would end below initial margin. `remaining_accounts`
-/// carry the margin-check accounts for the account's state *after* the
-/// withdrawal (see [`health`]).
+/// when the account would end below initial margin, valued conservatively
+/// (spot or EMA, whichever is worse; fresh volatility; underlyings near
+/// their EMA). `remaining_accounts` carry the margin-check accounts for the
+/// account's state *after* the withdrawal (see [`health`]). A settlement
+/// withdrawal first books the account's share of socialised losses
+/// (`options_margin_risk::socialized`), so the amount is paid in full.
 pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
@@ -53,33 +57,42 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
 
     let mint = ctx.accounts.mint.key();
     let now = Clock::get()?.unix_timestamp;
-    let vault_tokens = ctx.accounts.vault.amount;
-    let (balance_after, margin, paid_native) = {
+    let (balance_after, margin) = {
         let mut collateral = ctx.accounts.collateral.load_mut()?;
-        collateral.total_balance_native = collateral.total_balance_native.safe_sub(amount)?;
-        let paid_native = bear_socialized_loss(&mut collateral, amount_native, vault_tokens)?;
-        drop(collateral);
-
         let mut account = ctx.accounts.margin_account.load_mut()?;
+        let settlement = collateral.is_settlement();
+        if settlement {
+            book_socialized_loss(&mut account, &exchange, &mut collateral)?;
+        }
+        collateral.total_balance_native = collateral.total_balance_native.safe_sub(amount)?;
         let slot = account
             .collateral_slot(&mint)
             .ok_or(error!(ErrorCode::InsufficientBalance))?;
         let balance = &mut account.collaterals[slot].balance_native;
         require!(*balance >= amount, ErrorCode::InsufficientBalance);
+        require!(
+            ctx.accounts.vault.amount >= amount_native,
+            ErrorCode::VaultShortfall
+        );
         *balance = balance.safe_sub(amount)?;
         let balance_after = *balance;
+        if settlement {
+            recount(&mut account, &exchange, &mut collateral)?;
+        }
+        drop(collateral);
         account.release_empty_collaterals();
 
-        let margin = health::account_margin(
+        let (margin, loaded) = health::account_margin(
             &account,
             &exchange,
             &exchange_key,
             ctx.remaining_accounts,
             now,
-            health::CheckMode::RISK_INCREASING,
+            health::Valuation::Conservative,
         )?;
         require!(margin.meets_initial(), ErrorCode::BelowInitialMargin);
-        (balance_after, margin, paid_native)
+        loaded.record_publish_times(&mut account);
+        (balance_after, margin)
     };
 
     let seeds: &[&[u8]] = &[
@@ -98,7 +111,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
             },
             &[seeds],
         ),
-        paid_native,
+        amount_native,
         ctx.accounts.mint.decimals,
     )?;
 
@@ -107,33 +120,10 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
         owner: ctx.accounts.owner.key(),
         mint,
         amount_native,
-        paid_native,
+        paid_native: amount_native,
         balance_after_native: balance_after,
         equity_after_native: margin.equity_native,
         initial_margin_after_native: margin.initial_margin_native,
     });
     Ok(())
-}
-
-/// unit: token native. What a withdrawal of `amount_native` pays out. While
-/// the settlement collateral carries a socialised loss L, the vault holds
-/// V = total − L: a withdrawal pays `⌊amount · V / (V + L)⌋` and the unpaid
-/// part retires the same share of L, so every unit of claim bears the loss
-/// pro rata whenever it is withdrawn. Zero loss: the full amount.
-fn bear_socialized_loss(
-    collateral: &mut Collateral,
-    amount_native: u64,
-    vault_tokens: u64,
-) -> Result<u64> {
-    let loss = collateral.socialized_loss_native;
-    if loss <= 0 {
-        return Ok(amount_native);
-    }
-    let v = vault_tokens as i128;
-    let paid = (amount_native as i128)
-        .safe_mul(v)?
-        .safe_div(v.safe_add(loss as i128)?)?;
-    let borne = amount_native as i128 - paid;
-    collateral.socialized_loss_native = (loss as i128 - borne) as i64;
-    Ok(paid as u64)
 }

@@ -19,8 +19,10 @@ pub struct UnderlyingParams {
     pub short_floor_mm_bps: u16,
     /// unit: bps of spot notional per short contract (IM floor, ≥ MM floor, ≤ 10_000).
     pub short_floor_im_bps: u16,
-    /// unit: bps of the previous volatility (1..=10_000).
+    /// unit: bps of the previous volatility per `vol_change_window_secs` (1..=10_000).
     pub max_vol_change_bps: u16,
+    /// unit: seconds. Window the volatility change bound is measured over (60..=86_400).
+    pub vol_change_window_secs: u32,
 }
 
 impl UnderlyingParams {
@@ -36,7 +38,8 @@ impl UnderlyingParams {
             && self.short_floor_mm_bps <= self.short_floor_im_bps
             && self.short_floor_im_bps as u64 <= BPS
             && self.max_vol_change_bps > 0
-            && self.max_vol_change_bps as u64 <= BPS;
+            && self.max_vol_change_bps as u64 <= BPS
+            && (60..=86_400).contains(&self.vol_change_window_secs);
         require!(ok, ErrorCode::InvalidUnderlyingParams);
         Ok(())
     }
@@ -84,6 +87,7 @@ pub fn add_underlying(ctx: Context<AddUnderlying>, params: UnderlyingParams) -> 
     u.short_floor_mm_bps = params.short_floor_mm_bps;
     u.short_floor_im_bps = params.short_floor_im_bps;
     u.max_vol_change_bps = params.max_vol_change_bps;
+    u.vol_change_window_secs = params.vol_change_window_secs;
     u.index = index;
     u.bump = bump;
     ctx.accounts.exchange.load_mut()?.underlying_count = index + 1;

@@ -85,6 +85,7 @@ pub fn create_series(ctx: Context<CreateSeries>, terms: SeriesTerms) -> Result<(
     s.is_call = terms.is_call as u8;
     s.bump = bump;
     let mut underlying = ctx.accounts.underlying.load_mut()?;
+    s.underlying_index = underlying.index;
     underlying.series_count = underlying
         .series_count
         .checked_add(1)

@@ -22,21 +22,26 @@ pub struct RefreshSeriesRisk<'info> {
 /// per-contract vectors that every margin check combines.
 ///
 /// The vectors are stamped with the oracle publish time. An update older
-/// than the one already stored is refused (`OracleOutOfOrder`), so a keeper
-/// cannot roll a series back to a stale, more favourable price. Before
-/// settlement an expired series is repriced at intrinsic value on each
-/// shocked spot; after settlement its vectors are fixed.
+/// than the one already stored leaves them as they are and succeeds (a
+/// no-op, no event), so nobody can roll a series back to a stale price, and
+/// nobody can fail someone else's transaction by refreshing the series
+/// first with a newer update: prepending a refresh is always safe. An
+/// update as new as the stored one recomputes (the volatility may have
+/// changed since). Before settlement an expired series is repriced at
+/// intrinsic value on each shocked spot; after settlement its vectors are
+/// fixed and a refresh is a no-op too.
 pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let underlying = ctx.accounts.underlying.load()?;
-    let price = read_price(ctx.accounts.oracle.as_ref(), &underlying.oracle, now)?;
     let mut series = ctx.accounts.series.load_mut()?;
-    require!(series.settled == 0, ErrorCode::SeriesSettled);
+    if series.settled == 1 {
+        return Ok(());
+    }
     require!(series.vol_e6 != 0, ErrorCode::VolatilityNotSet);
-    require!(
-        price.publish_time >= series.risk.computed_at_ts,
-        ErrorCode::OracleOutOfOrder
-    );
+    let price = read_price(ctx.accounts.oracle.as_ref(), &underlying.oracle, now)?;
+    if price.publish_time < series.risk.computed_at_ts {
+        return Ok(());
+    }
 
     let params = series.params(&underlying);
     let market = MarketInputs {

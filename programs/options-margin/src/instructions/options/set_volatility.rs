@@ -1,6 +1,8 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::{BPS, MAX_VOL_E6, MIN_VOL_E6};
+use options_margin_risk::volatility::vol_change_within_limit;
+
+use crate::constants::{MAX_VOL_E6, MIN_VOL_E6};
 use crate::error::ErrorCode;
 use crate::events::VolatilityUpdatedEvent;
 use crate::state::{Exchange, Series, Underlying};
@@ -18,26 +20,35 @@ pub struct SetVolatility<'info> {
 }
 
 /// Sets a series' volatility. Bounded to 1%..=500% and, after the first
-/// value, to the underlying's maximum relative change per update, so one
-/// compromised or fat-fingered update cannot move margins arbitrarily.
+/// value, to the underlying's maximum relative change per unit of time
+/// (`options_margin_risk::volatility`), so neither one update nor a burst
+/// of them can move margins arbitrarily. The stored vectors keep the
+/// volatility they were computed at, and no instruction uses vectors whose
+/// volatility differs from the series' (`VolatilityChangedSinceRefresh`):
+/// a change takes effect at the next refresh.
 pub fn set_volatility(ctx: Context<SetVolatility>, vol_e6: u32) -> Result<()> {
     require!(
         (MIN_VOL_E6..=MAX_VOL_E6).contains(&vol_e6),
         ErrorCode::VolatilityOutOfBounds
     );
-    let max_change_bps = ctx.accounts.underlying.load()?.max_vol_change_bps as u64;
+    let (max_change_bps, window_secs) = {
+        let u = ctx.accounts.underlying.load()?;
+        (u.max_vol_change_bps, u.vol_change_window_secs)
+    };
     let now = Clock::get()?.unix_timestamp;
     let mut series = ctx.accounts.series.load_mut()?;
     require!(series.settled == 0, ErrorCode::SeriesSettled);
     let previous = series.vol_e6;
-    if previous != 0 {
-        let change = (vol_e6 as u64).abs_diff(previous as u64);
-        // change / previous ≤ max_change_bps / 10_000, in integers.
-        require!(
-            change * BPS <= previous as u64 * max_change_bps,
-            ErrorCode::VolatilityChangeTooLarge
-        );
-    }
+    require!(
+        vol_change_within_limit(
+            previous,
+            vol_e6,
+            now.saturating_sub(series.vol_updated_ts),
+            max_change_bps,
+            window_secs
+        ),
+        ErrorCode::VolatilityChangeTooLarge
+    );
     series.vol_e6 = vol_e6;
     series.vol_updated_ts = now;
     drop(series);

@@ -6,13 +6,11 @@ use options_margin_risk::series::settled_series_risk;
 
 use crate::error::ErrorCode;
 use crate::events::{PositionSettledEvent, SeriesSettledEvent};
-use crate::math::{risk_error, SafeMath};
-use crate::oracle::read_price;
+use crate::math::{invariant, risk_error, SafeMath};
+use crate::oracle::read_price_unaged;
 use crate::state::{Exchange, MarginAccount, Series, StoredSeriesRisk, Underlying};
 
-/// unit: seconds. A settlement price must be published within this window
-/// after expiry, unless the window has passed without one.
-pub const SETTLEMENT_WINDOW_SECS: i64 = 120;
+pub use crate::constants::SETTLEMENT_DISPUTE_SECS;
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -20,28 +18,46 @@ pub struct SettleSeries<'info> {
     pub underlying: AccountLoader<'info, Underlying>,
     #[account(mut, has_one = underlying)]
     pub series: AccountLoader<'info, Series>,
-    /// CHECK: validated by `oracle::read_price` against the underlying's feed.
+    /// CHECK: validated by `oracle::read_price_unaged` against the underlying's feed.
     pub oracle: UncheckedAccount<'info>,
 }
 
-/// Permissionless after expiry. The settlement price is a Pyth price
-/// published at or after expiry and no later than
-/// `expiry + SETTLEMENT_WINDOW_SECS` (the first update a keeper posts for
-/// that window; the window bounds how much choice a caller has). Fallback:
-/// once the window has passed with no settlement, any valid price published
-/// after expiry (still subject to the feed's max age) settles the series.
-/// The first successful call wins; a second one fails with `SeriesSettled`.
+/// Permissionless after expiry: records (or improves) the settlement price.
+///
+/// The settlement price is the verified Pyth update **published closest to
+/// expiry**, at or after it. The first call records an update; for
+/// `SETTLEMENT_DISPUTE_SECS` after that, anyone may replace it with an
+/// update published strictly earlier (still at or after expiry); then it
+/// is final. A settler therefore cannot choose among a window of prices:
+/// whoever holds the update nearest to expiry (Pyth serves every historical
+/// update) has the last word. The update's age is not checked (settlement
+/// wants the price *at* expiry, not a recent one); every other oracle check
+/// applies. While the price is provisional the series' vectors are its
+/// intrinsic value at that price; positions settle once it is final.
 pub fn settle_series(ctx: Context<SettleSeries>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let underlying = ctx.accounts.underlying.load()?;
     let mut series = ctx.accounts.series.load_mut()?;
-    require!(series.settled == 0, ErrorCode::SeriesSettled);
     require!(now >= series.expiry_ts, ErrorCode::SeriesNotExpired);
-    let price = read_price(ctx.accounts.oracle.as_ref(), &underlying.oracle, now)?;
-    let window_end = series.expiry_ts.safe_add(SETTLEMENT_WINDOW_SECS)?;
-    let in_window = price.publish_time >= series.expiry_ts && price.publish_time <= window_end;
-    let fallback = now > window_end && price.publish_time >= series.expiry_ts;
-    require!(in_window || fallback, ErrorCode::SettlementPriceOutOfWindow);
+    let price = read_price_unaged(ctx.accounts.oracle.as_ref(), &underlying.oracle)?;
+    require!(
+        price.publish_time >= series.expiry_ts,
+        ErrorCode::SettlementPriceOutOfWindow
+    );
+    if series.settled == 1 {
+        require!(
+            now <= series
+                .settlement_recorded_ts
+                .safe_add(SETTLEMENT_DISPUTE_SECS)?,
+            ErrorCode::SettlementFinal
+        );
+        require!(
+            price.publish_time < series.settlement_publish_ts,
+            ErrorCode::SettlementNotCloser
+        );
+    } else {
+        series.settlement_recorded_ts = now;
+    }
 
     let params = series.params(&underlying);
     let risk =
@@ -70,15 +86,19 @@ pub struct SettlePositions<'info> {
     pub series: AccountLoader<'info, Series>,
 }
 
-/// Permissionless: pays out the account's position in a settled series at
-/// the settlement intrinsic value (floor, per contract), credits or debits
-/// the settlement balance and frees the slot. Longs receive and shorts pay
-/// the same per-contract amount, so a series settles to exactly zero.
+/// Permissionless once the settlement price is final: pays out the
+/// account's position at the settlement intrinsic value (floor, per
+/// contract), credits or debits the settlement balance (its slot is
+/// reserved, so this never fails for lack of room) and frees the slot.
+/// Longs receive and shorts pay the same per-contract amount, so a series
+/// settles to exactly zero.
 pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
     let settlement_mint = ctx.accounts.exchange.load()?.settlement_mint;
     let series_key = ctx.accounts.series.key();
+    let now = Clock::get()?.unix_timestamp;
     let mut series = ctx.accounts.series.load_mut()?;
     require!(series.settled == 1, ErrorCode::SeriesNotSettled);
+    require!(series.settlement_final(now), ErrorCode::SettlementNotFinal);
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let slot = account
         .position_slot(&series_key)
@@ -88,7 +108,7 @@ pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
     let realized = position
         .realized_pnl_native
         .safe_add(payout.safe_sub(position.cost_basis_native)?)?;
-    let cslot = account.collateral_slot_or_insert(&settlement_mint)?;
+    let cslot = account.collateral_slot_or_insert(&settlement_mint, &settlement_mint)?;
     let balance = &mut account.collaterals[cslot].balance_native;
     *balance = balance.safe_add(payout)?;
     let balance_after = *balance;
@@ -98,7 +118,8 @@ pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
     if position.size_contracts > 0 {
         series.open_interest_contracts = series
             .open_interest_contracts
-            .safe_sub(position.size_contracts as u64)?;
+            .checked_sub(position.size_contracts as u64)
+            .ok_or_else(|| invariant("open interest below zero"))?;
     }
     drop(account);
     drop(series);

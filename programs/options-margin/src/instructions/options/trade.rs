@@ -3,7 +3,10 @@ use anchor_lang::prelude::*;
 use crate::constants::MARGIN_SEED;
 use crate::error::ErrorCode;
 use crate::events::TradeEvent;
-use crate::health::{self, CheckMode, MarginSummary};
+use options_margin_risk::trade::{check_trade_side, PremiumBand, SideVerdict, TradeRefusal};
+
+use crate::health::{self, MarginSummary, Valuation};
+use crate::math::{invariant, overflow};
 use crate::state::{Exchange, MarginAccount, Series, PAUSE_TRADING};
 
 #[event_cpi]
@@ -59,41 +62,42 @@ pub struct TradeArgs {
     pub premium_per_contract_native: u64,
     /// How many of the `remaining_accounts` are A's margin-check accounts;
     /// the rest are B's. Each list follows `health`'s layout for the
-    /// account's state after the fill, before empty slots are released.
+    /// account's state after the fill, before empty slots are released
+    /// (a new position takes the first free slot). A trade between two wide
+    /// accounts can need more than the 64 accounts a transaction may lock:
+    /// together the two lists and 10 fixed keys must fit.
     pub health_accounts_a: u8,
 }
 
-/// One side's view of the fill.
-struct Side {
-    size_before: i64,
-    size_after: i64,
+/// Long open interest a side adds (may be negative).
+fn long_delta(size_before: i64, size_after: i64) -> i64 {
+    size_after.max(0) - size_before.max(0)
 }
 
-impl Side {
-    /// Adding to or flipping a position adds risk; shrinking it does not.
-    fn increases_risk(&self) -> bool {
-        self.size_after.unsigned_abs() > self.size_before.unsigned_abs()
-            || (self.size_before != 0
-                && (self.size_before > 0) != (self.size_after > 0)
-                && self.size_after != 0)
-    }
-
-    /// Long open interest this side adds (may be negative).
-    fn long_delta(&self) -> i64 {
-        self.size_after.max(0) - self.size_before.max(0)
+/// The program's error for a refused side.
+fn refusal(r: TradeRefusal) -> Error {
+    match r {
+        TradeRefusal::BelowInitialMargin => error!(ErrorCode::BelowInitialMargin),
+        TradeRefusal::HealthWouldFall => error!(ErrorCode::HealthWouldFall),
+        TradeRefusal::EquityWouldFall => error!(ErrorCode::EquityWouldFall),
+        TradeRefusal::PremiumOutsideBand => error!(ErrorCode::PremiumOutsideBand),
     }
 }
 
-/// Moves the position and the premium, then checks both accounts: a side
-/// that adds risk must meet initial margin with fresh volatility; a side
-/// that only reduces risk may stay below IM, but its margin ratio may not fall.
+/// Moves the position and the premium, then judges each side on its whole
+/// account (`options_margin_risk::trade`): a side whose IM or MM rises must
+/// meet initial margin, with fresh volatility and prices near their EMA; a
+/// side that reduces risk but ends below IM may not lose `equity − MM` and
+/// must trade within the premium band; a side below MM may only trade at
+/// the mark or better. Collateral is valued conservatively (spot or EMA,
+/// whichever is worse) on both sides of the comparison.
 pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
     require!(args.size_lots != 0, ErrorCode::ZeroSize);
     let now = Clock::get()?.unix_timestamp;
     let exchange = *ctx.accounts.exchange.load()?;
     exchange.require_not_paused(PAUSE_TRADING)?;
     let series_key = ctx.accounts.series.key();
-    let (contracts, premium) = {
+    let (contracts, premium, mark, underlying_index) = {
         let series = ctx.accounts.series.load()?;
         require!(
             series.settled == 0 && now < series.expiry_ts,
@@ -102,10 +106,15 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
         let contracts = args
             .size_lots
             .checked_mul(series.lot_size_contracts as i64)
-            .ok_or(error!(ErrorCode::MathOverflow))?;
+            .ok_or_else(overflow)?;
         let premium = i64::try_from(args.premium_per_contract_native)
             .map_err(|_| error!(ErrorCode::AmountTooLarge))?;
-        (contracts, premium)
+        (
+            contracts,
+            premium,
+            series.risk.mark_native,
+            series.underlying_index,
+        )
     };
     let split = args.health_accounts_a as usize;
     require!(
@@ -115,100 +124,77 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
     let (health_a, health_b) = ctx.remaining_accounts.split_at(split);
     let exchange_key = ctx.accounts.exchange.key();
 
-    let check = |account: &MarginAccount, health: &'info [AccountInfo<'info>], mode| {
-        health::account_margin(account, &exchange, &exchange_key, health, now, mode)
-    };
-    let mut sides = [
-        Side {
-            size_before: 0,
-            size_after: 0,
-        },
-        Side {
-            size_before: 0,
-            size_after: 0,
-        },
-    ];
+    let mut sizes_after = [0i64; 2];
     let mut after = [None::<MarginSummary>; 2];
-    for (i, (loader, health, delta)) in [
+    let mut oi_delta = 0i64;
+    let sides = [
         (&ctx.accounts.account_a, health_a, contracts),
         (
             &ctx.accounts.account_b,
             health_b,
-            contracts
-                .checked_neg()
-                .ok_or(error!(ErrorCode::MathOverflow))?,
+            contracts.checked_neg().ok_or_else(overflow)?,
         ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    ];
+    for (i, (loader, health, delta)) in sides.into_iter().enumerate() {
         let mut account = loader.load_mut()?;
-        let slot = account.position_slot_or_insert(&series_key)?;
-        let size_before = account.positions[slot].size_contracts;
-        let reducing = size_before != 0
-            && (size_before > 0) != (delta > 0)
-            && delta.unsigned_abs() <= size_before.unsigned_abs();
-        let before = if reducing {
-            Some(check(&account, health, CheckMode::REDUCE_ONLY)?)
-        } else {
-            None
-        };
+        let slot = account.position_slot_or_insert(&series_key, underlying_index)?;
+        account.require_within_width()?;
+        let loaded = health::load_inputs(&account, &exchange, &exchange_key, health, now)?;
+        let before = loaded.totals(&account, Valuation::Conservative)?;
 
+        let size_before = account.positions[slot].size_contracts;
         let cash = account.positions[slot].apply_fill(delta, premium)?;
         let settlement = exchange.settlement_mint;
-        let cslot = account.collateral_slot_or_insert(&settlement)?;
+        let cslot = account.collateral_slot_or_insert(&settlement, &settlement)?;
         let bal = &mut account.collaterals[cslot].balance_native;
-        *bal = bal
-            .checked_add(cash)
-            .ok_or(error!(ErrorCode::MathOverflow))?;
-        let side = Side {
-            size_before,
-            size_after: account.positions[slot].size_contracts,
-        };
+        *bal = bal.checked_add(cash).ok_or_else(overflow)?;
+        let size_after = account.positions[slot].size_contracts;
 
-        let mode = if side.increases_risk() {
-            CheckMode::RISK_INCREASING
-        } else {
-            CheckMode::REDUCE_ONLY
+        let margin = loaded.totals(&account, Valuation::Conservative)?;
+        let band = PremiumBand {
+            mark_native: mark,
+            premium_native: premium,
+            buys: delta > 0,
+            band_bps: exchange.risk.trade_band_bps,
         };
-        let margin = check(&account, health, mode)?;
-        match before {
-            Some(before) if !margin.meets_initial() => {
-                require!(
-                    margin.ratio_bps >= before.ratio_bps,
-                    ErrorCode::RatioWouldFall
-                )
-            }
-            _ => require!(margin.meets_initial(), ErrorCode::BelowInitialMargin),
+        let verdict =
+            check_trade_side(&before.as_totals(), &margin.as_totals(), &band).map_err(refusal)?;
+        if verdict == SideVerdict::AddsRisk {
+            loaded.require_risk_adding_allowed()?;
         }
+        loaded.record_publish_times(&mut account);
+        drop(loaded);
         account.release_empty_positions();
         account.release_empty_collaterals();
-        sides[i] = side;
+        oi_delta = oi_delta
+            .checked_add(long_delta(size_before, size_after))
+            .ok_or_else(overflow)?;
+        sizes_after[i] = size_after;
         after[i] = Some(margin);
     }
 
     let open_interest = {
         let mut series = ctx.accounts.series.load_mut()?;
         let oi = (series.open_interest_contracts as i64)
-            .checked_add(sides[0].long_delta())
-            .and_then(|v| v.checked_add(sides[1].long_delta()))
-            .filter(|v| *v >= 0)
-            .ok_or(error!(ErrorCode::MathOverflow))?;
+            .checked_add(oi_delta)
+            .ok_or_else(overflow)?;
+        if oi < 0 {
+            return Err(invariant("open interest below zero"));
+        }
         series.open_interest_contracts = oi as u64;
         oi as u64
     };
-    let (a, b) = (
-        after[0].unwrap_or_else(|| unreachable!()),
-        after[1].unwrap_or_else(|| unreachable!()),
-    );
+    let (Some(a), Some(b)) = (after[0], after[1]) else {
+        return Err(invariant("both sides checked"));
+    };
     emit_cpi!(TradeEvent {
         series: series_key,
         account_a: ctx.accounts.account_a.key(),
         account_b: ctx.accounts.account_b.key(),
         size_contracts: contracts,
         premium_per_contract_native: args.premium_per_contract_native,
-        size_a_after: sides[0].size_after,
-        size_b_after: sides[1].size_after,
+        size_a_after: sizes_after[0],
+        size_b_after: sizes_after[1],
         open_interest_contracts: open_interest,
         equity_a_after_native: a.equity_native,
         initial_margin_a_after_native: a.initial_margin_native,
