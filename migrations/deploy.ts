@@ -1,10 +1,34 @@
 // Deploy script run by `anchor migrate` after `anchor deploy`.
 //
-// It initialises the exchange (the deployer becomes admin) and registers the
-// settlement collateral first, then volatile collateral, mirroring the order
-// the program enforces. Feed ids and mints below are Solana mainnet values;
-// change them for other clusters.
+// It initialises the exchange (the deployer becomes admin and volatility
+// authority) with the risk crate's default parameters
+// (`risk-defaults.json`, checked against Rust by the suite's
+// `layout::the_deploy_scripts_defaults_are_the_risk_crates`), then
+// registers the settlement collateral first and volatile collateral after
+// it, the order the program enforces. Mints and Pyth feed ids below are
+// Solana mainnet values; change them for other clusters.
 import * as anchor from "@anchor-lang/core";
+import defaults from "./risk-defaults.json";
+
+/** Pyth feed ids (hex, PriceUpdateV2 pull oracle). */
+const FEEDS = {
+  usdcUsd: "eaa020c61cc479712813461ce153894a96a6c00b21ed0cfc2798d1f9a9e9c94a",
+  solUsd: "ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d",
+};
+const USDC_MINT = new anchor.web3.PublicKey("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v");
+const WSOL_MINT = new anchor.web3.PublicKey("So11111111111111111111111111111111111111112");
+
+/** An oracle config: pull feed, 60 s max age, 2% max confidence, valued at price ∓ 1·conf. */
+function pullOracle(feedHex: string) {
+  return {
+    feed: Array.from(Buffer.from(feedHex, "hex")),
+    maxAgeSecs: 60,
+    maxConfBps: 200,
+    confKBps: 10_000,
+    kind: 0,
+    padding: [0, 0, 0, 0, 0, 0, 0],
+  };
+}
 
 module.exports = async function (provider: anchor.AnchorProvider) {
   anchor.setProvider(provider);
@@ -20,21 +44,29 @@ module.exports = async function (provider: anchor.AnchorProvider) {
     return;
   }
   const risk = {
-    tiers: [
-      { belowRatioBps: 10_500, maxFractionBps: 1_000 },
-      { belowRatioBps: 10_200, maxFractionBps: 2_500 },
-      { belowRatioBps: 10_000, maxFractionBps: 10_000 },
-    ],
-    targetRatioBps: 11_000,
-    gracePeriodSecs: 3_600,
-    feeFlatNative: new anchor.BN(1_000_000),
-    feeRateBps: 100,
-    insuranceFeeShareBps: 2_000,
-    maxRiskAgeSecs: 60,
-    priceBandBps: 100,
-    padding: [0, 0, 0, 0],
-    dustNative: new anchor.BN(10_000),
+    ...defaults,
+    feeFlatNative: new anchor.BN(defaults.feeFlatNative),
+    dustNative: new anchor.BN(defaults.dustNative),
   };
   await program.methods.initializeExchange(creator, risk).rpc();
   console.log(`exchange ${exchange.toBase58()} initialised; admin ${creator.toBase58()}`);
+
+  // Settlement first (weights 100%), then SOL (80% IM, 90% MM).
+  const collaterals = [
+    { mint: USDC_MINT, settlement: true, feed: FEEDS.usdcUsd, init: 10_000, maint: 10_000 },
+    { mint: WSOL_MINT, settlement: false, feed: FEEDS.solUsd, init: 8_000, maint: 9_000 },
+  ];
+  for (const c of collaterals) {
+    const params = {
+      oracle: pullOracle(c.feed),
+      initWeightBps: c.init,
+      maintWeightBps: c.maint,
+      depositCapNative: new anchor.BN("1000000000000000"),
+    };
+    await program.methods
+      .addCollateral(c.settlement, params)
+      .accounts({ admin: creator, exchange, mint: c.mint })
+      .rpc();
+    console.log(`collateral ${c.mint.toBase58()} registered`);
+  }
 };

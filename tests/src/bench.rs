@@ -262,6 +262,30 @@ impl TestBench {
         keys
     }
 
+    /// The accounts the transaction for `ixs` locks, with whether each is
+    /// locked for writing: the fee payer, the compute-budget program, every
+    /// invoked program and every account an instruction names, each once
+    /// (writable if any instruction writes it). A transaction may lock at
+    /// most 64; the in-process bank enables the feature that raises the
+    /// limit to 128, so tests assert the real limit themselves.
+    pub fn locked_accounts(&self, ixs: &[Instruction]) -> Vec<(Pubkey, bool)> {
+        let mut out: Vec<(Pubkey, bool)> = vec![
+            (self.ctx.payer.pubkey(), true),
+            (solana_sdk_ids::compute_budget::ID, false),
+        ];
+        let mut add = |key: Pubkey, writable: bool| match out.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 |= writable,
+            None => out.push((key, writable)),
+        };
+        for ix in ixs {
+            add(ix.program_id, false);
+            for m in &ix.accounts {
+                add(m.pubkey, m.is_writable);
+            }
+        }
+        out
+    }
+
     /// unit: bytes. Wire size of the transaction the bench would send for
     /// `ixs` with `cu_limit` (the network accepts at most 1,232).
     pub fn wire_size(&self, ixs: &[Instruction], signers: &[&Keypair]) -> usize {

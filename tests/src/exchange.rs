@@ -56,6 +56,8 @@ pub struct ExchangeFixture {
     pub exchange: Pubkey,
     pub usdc: CollateralFixture,
     pub sol: CollateralFixture,
+    /// Volatile collaterals registered after SOL (see `collaterals`).
+    pub extra: Vec<CollateralFixture>,
 }
 
 /// The SOL oracle config used by the fixture: 60 s max age, 2% max
@@ -154,6 +156,7 @@ impl ExchangeFixture {
             exchange,
             usdc,
             sol,
+            extra: Vec::new(),
         };
         let now = bench.now().await;
         fixture.set_sol_price(bench, SOL_PRICE_E8, SOL_CONF_E8, now);
@@ -285,12 +288,33 @@ impl ExchangeFixture {
         }
     }
 
-    fn collateral(&self, mint: &Pubkey) -> &CollateralFixture {
-        if *mint == self.usdc.mint {
-            &self.usdc
-        } else {
-            assert_eq!(*mint, self.sol.mint, "unknown mint");
-            &self.sol
+    pub fn collateral(&self, mint: &Pubkey) -> &CollateralFixture {
+        [&self.usdc, &self.sol]
+            .into_iter()
+            .chain(self.extra.iter())
+            .find(|c| c.mint == *mint)
+            .expect("registered mint")
+    }
+
+    /// Margin account `index` of `user`'s wallet (a second account of the
+    /// same owner), created now; it shares the wallet's token accounts.
+    pub async fn second_account(&self, bench: &mut TestBench, user: &User, index: u16) -> User {
+        bench
+            .send(
+                &[ix::create_margin_account(
+                    &user.wallet.pubkey(),
+                    &self.exchange,
+                    index,
+                )],
+                &[&user.wallet],
+            )
+            .await
+            .expect("create_margin_account");
+        User {
+            wallet: user.wallet.insecure_clone(),
+            margin: pda::margin_account(&self.exchange, &user.wallet.pubkey(), index).0,
+            usdc_token: user.usdc_token,
+            sol_token: user.sol_token,
         }
     }
 

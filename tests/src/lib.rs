@@ -22,6 +22,7 @@
 pub mod bench;
 pub mod books;
 pub mod client;
+pub mod collaterals;
 pub mod crash;
 pub mod errors;
 pub mod exchange;

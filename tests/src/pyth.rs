@@ -19,6 +19,8 @@ pub struct PullPrice {
     /// unit: unix seconds.
     pub publish_time: i64,
     pub verification: VerificationLevelByte,
+    /// precision: 10^expo USD. The EMA price the update carries (`None`: the price).
+    pub ema_price: Option<i64>,
 }
 
 impl PullPrice {
@@ -36,6 +38,7 @@ impl PullPrice {
             expo: -8,
             publish_time,
             verification: VerificationLevelByte::Full,
+            ema_price: None,
         }
     }
 }
@@ -53,14 +56,19 @@ fn account(owner: Pubkey, data: Vec<u8>) -> Account {
 impl TestBench {
     /// Writes a PriceUpdateV2 owned by the receiver program at `address`.
     pub fn set_pull_price(&mut self, address: &Pubkey, p: PullPrice) {
-        let data = fixtures::price_update_v2_bytes(
-            p.feed_id,
-            p.price,
-            p.conf,
-            p.expo,
-            p.publish_time,
-            p.verification,
-        );
+        let data = fixtures::price_update_v2_bytes_from(&fixtures::PriceUpdateV2Fields {
+            write_authority: [0; 32],
+            verification: p.verification,
+            feed_id: p.feed_id,
+            price: p.price,
+            conf: p.conf,
+            expo: p.expo,
+            publish_time: p.publish_time,
+            prev_publish_time: p.publish_time.saturating_sub(1),
+            ema_price: p.ema_price.unwrap_or(p.price),
+            ema_conf: p.conf,
+            posted_slot: 0,
+        });
         self.set_account(address, account(PYTH_RECEIVER_PROGRAM_ID, data));
     }
 

@@ -226,3 +226,79 @@ proptest! {
         );
     }
 }
+
+/// Issue 9, finding 3: the scenario IM alone does not keep an account that
+/// meets it out of tier 1. A one-to-one reverse calendar (long the 7-day
+/// ATM put, short the 90-day one) has IM equal to MM on the default grid;
+/// at exactly that IM the account's ratio is 100%, inside the second
+/// tier. With the IM floor its IM is 110% of MM, and at exactly that IM
+/// the account is healthy.
+#[test]
+fn a_calendar_at_scenario_im_would_be_liquidatable_without_the_floor() {
+    let params = options_margin_risk::params::RiskParams::DEFAULT;
+    let grids = default_grids();
+    let near = &pool()[find(0, false, 100, 7)];
+    let far = &pool()[find(0, false, 100, 90)];
+    let positions = [position(near, 10, 1), position(far, -10, 1)];
+    let bare = summary(&grids, &positions, &[]);
+    assert_eq!(bare.im_native, bare.mm_native, "{bare:?}");
+    let tiers = params.liquidation();
+    let at = |im: i64| {
+        let usdc = im - bare.equity_native;
+        let m = summary(&grids, &positions, &[CollateralInput::settlement(usdc)]);
+        assert_eq!(m.equity_native, im);
+        tiers.tier_of(m.ratio_bps)
+    };
+    // A ratio of exactly 100%: the second tier (102% > ratio ≥ 100%).
+    assert_eq!(at(bare.im_native), Some(2));
+    let floored = options_margin_risk::margin::margin_totals(&AccountInputs {
+        grids: &grids,
+        positions: &positions,
+        collaterals: &[],
+    })
+    .unwrap()
+    .with_im_floor(params.im_floor_ratio_bps)
+    .unwrap();
+    assert_eq!(at(floored.im_native), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// With the IM floor of the default parameters (which `validate`
+    /// requires to be at least the first tier), an account whose equity
+    /// meets IM is never in a liquidation tier at the same prices, for any
+    /// book: calendars, spreads, naked, both underlyings, volatile collateral.
+    #[test]
+    fn meeting_im_keeps_any_book_out_of_every_tier(
+        spec in book_strategy(12),
+        calendar in (0usize..9, 1i64..=20, any::<bool>()),
+        sol in 0i64..=20_000_000_000,
+        extra in 0i64..=1_000,
+    ) {
+        let params = options_margin_risk::params::RiskParams::DEFAULT;
+        let grids = default_grids();
+        let strike = UNDERLYINGS[0].strikes_usd[calendar.0];
+        let near = &pool()[find(0, calendar.2, strike, 7)];
+        let far = &pool()[find(0, calendar.2, strike, 90)];
+        let mut book = positions(&spec, 1);
+        book.push(position(near, calendar.1, 1));
+        book.push(position(far, -calendar.1, 1));
+        let without = summary(&grids, &book, &[volatile(sol, 100, 8_000)]);
+        let floored = options_margin_risk::margin::margin_totals(&AccountInputs {
+            grids: &grids,
+            positions: &book,
+            collaterals: &[volatile(sol, 100, 8_000)],
+        })
+        .unwrap()
+        .with_im_floor(params.im_floor_ratio_bps)
+        .unwrap();
+        prop_assert!(floored.im_native >= floored.mm_native);
+        // Settlement collateral that puts equity at exactly IM (+ extra).
+        let usdc = floored.im_native + extra - without.equity_native;
+        let coll = [CollateralInput::settlement(usdc), volatile(sol, 100, 8_000)];
+        let m = summary(&grids, &book, &coll);
+        prop_assert_eq!(m.equity_native, floored.im_native + extra);
+        prop_assert_eq!(params.liquidation().tier_of(m.ratio_bps), None, "{:?}", m);
+    }
+}

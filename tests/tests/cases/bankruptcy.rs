@@ -27,6 +27,11 @@ struct Crash {
 /// A writer of 20 × 140 puts on 500 USDC; SOL then crashes to $80, so the
 /// writer ends underwater. A saver holds 10,000 USDC it never trades.
 async fn crash(insurance: u64) -> Crash {
+    crash_with(insurance, 1).await
+}
+
+/// [`crash`] with the writer holding `sol_lamports` of SOL (1: dust).
+async fn crash_with(insurance: u64, sol_lamports: u64) -> Crash {
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let u = fx.add_sol_underlying(&mut bench).await;
@@ -39,9 +44,9 @@ async fn crash(insurance: u64) -> Crash {
             750_000,
         )
         .await;
-    // The writer also holds one lamport of SOL: dust no liquidation can sell.
-    let writer = fx.new_user(&mut bench, 1_000 * USD, 1).await;
-    fx.deposit(&mut bench, &writer, &fx.sol.mint, 1)
+    // The writer also holds SOL (one lamport: dust no liquidation can sell).
+    let writer = fx.new_user(&mut bench, 1_000 * USD, sol_lamports).await;
+    fx.deposit(&mut bench, &writer, &fx.sol.mint, sol_lamports)
         .await
         .unwrap();
     let keeper = fx.new_user(&mut bench, 1_000_000 * USD, 0).await;
@@ -351,4 +356,38 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     // In all, the holders of the time bore at least the socialised loss.
     assert!(saver_share + keeper_share >= socialized);
     assert!(saver_share + keeper_share <= socialized + 2);
+}
+
+/// Issue 9, finding 10: the dust write-off priced SOL with a caller-chosen
+/// update. An update that shows SOL at a millionth of a dollar (while its
+/// EMA says $80) does not make a tenth of a SOL dust: a write-off values at
+/// the higher of spot and EMA, plus the confidence band.
+#[tokio::test]
+async fn a_low_update_cannot_write_off_more_than_dust() {
+    let mut c = crash_with(0, 100_000_000).await;
+    close_out(&mut c).await;
+    let account: MarginAccount = c.bench.load_zc(&c.writer.margin).await;
+    assert_eq!(account.active_positions().count(), 0);
+    let low = anchor_lang::prelude::Pubkey::new_unique();
+    let now = c.bench.now().await;
+    c.bench.set_pull_price(
+        &low,
+        options_margin_tests::pyth::PullPrice {
+            ema_price: Some(8_000_000_000),
+            ..options_margin_tests::pyth::PullPrice::usd_e8(c.fx.sol.feed_id, 100, 1, now)
+        },
+    );
+    let mut resolve = resolve_with_dust(&c);
+    let last = resolve.accounts.len() - 1;
+    resolve.accounts[last] = anchor_lang::prelude::AccountMeta::new_readonly(low, false);
+    let keys = [
+        c.writer.margin,
+        c.fx.exchange,
+        c.fx.usdc.config,
+        c.fx.sol.config,
+    ];
+    let before = c.bench.snapshot(&keys).await;
+    let r = c.bench.send(&[resolve], &[]).await;
+    assert_error_code!(r, ErrorCode::NotBankrupt);
+    assert_unchanged(&c.bench, &keys, &before).await;
 }

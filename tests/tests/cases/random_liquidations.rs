@@ -137,6 +137,8 @@ async fn ten_thousand_random_steps_keep_every_invariant() {
                         let allowed = [
                             code(ErrorCode::BelowInitialMargin),
                             code(ErrorCode::HealthWouldFall),
+                            code(ErrorCode::EquityWouldFall),
+                            code(ErrorCode::PremiumOutsideBand),
                             code(ErrorCode::AccountPositionsFull),
                         ];
                         assert!(

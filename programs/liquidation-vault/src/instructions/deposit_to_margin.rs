@@ -2,15 +2,16 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Token, TokenAccount};
 use options_margin::program::OptionsMargin;
 
+use crate::error::VaultError;
 use crate::state::{Vault, VAULT_SEED};
 
 #[derive(Accounts)]
 pub struct DepositToMargin<'info> {
-    pub admin: Signer<'info>,
+    pub authority: Signer<'info>,
     #[account(
-        seeds = [VAULT_SEED, exchange.key().as_ref()],
+        seeds = [VAULT_SEED, exchange.key().as_ref(), vault.load()?.creator.as_ref()],
         bump = vault.load()?.bump,
-        has_one = admin,
+        has_one = authority @ VaultError::NotAuthority,
         has_one = exchange,
         has_one = margin_account,
     )]
@@ -41,9 +42,8 @@ pub struct DepositToMargin<'info> {
 /// account, through options-margin's `deposit` signed by the vault PDA.
 pub fn deposit_to_margin(ctx: Context<DepositToMargin>, amount_native: u64) -> Result<()> {
     let a = &ctx.accounts;
-    let exchange_key = a.exchange.key();
-    let bump = a.vault.load()?.bump;
-    let seeds: &[&[u8]] = &[VAULT_SEED, exchange_key.as_ref(), &[bump]];
+    let vault = *a.vault.load()?;
+    let seeds = vault.signer_seeds();
     options_margin::cpi::deposit(
         CpiContext::new_with_signer(
             options_margin::ID,
@@ -59,7 +59,7 @@ pub fn deposit_to_margin(ctx: Context<DepositToMargin>, amount_native: u64) -> R
                 event_authority: a.event_authority.to_account_info(),
                 program: a.options_margin_program.to_account_info(),
             },
-            &[seeds],
+            &[&seeds],
         ),
         amount_native,
     )

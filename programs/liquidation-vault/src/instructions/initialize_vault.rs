@@ -8,13 +8,18 @@ use crate::state::{Vault, VAULT_MARGIN_ACCOUNT_INDEX, VAULT_SEED};
 
 #[derive(Accounts)]
 pub struct InitializeVault<'info> {
-    /// Pays both rents; becomes the vault admin.
+    /// Pays both rents; becomes the vault's creator (a seed) and authority.
     #[account(mut)]
-    pub admin: Signer<'info>,
+    pub authority: Signer<'info>,
     pub exchange: AccountLoader<'info, Exchange>,
-    /// CHECK: created here at its canonical PDA (options-margin's `create`
-    /// helpers, which also survive a griefer's pre-funding).
-    #[account(mut, seeds = [VAULT_SEED, exchange.key().as_ref()], bump)]
+    /// CHECK: created here at its canonical PDA, which the signer's key is a
+    /// seed of: nobody can create another key's vault (options-margin's
+    /// `create` helpers also survive a griefer's pre-funding).
+    #[account(
+        mut,
+        seeds = [VAULT_SEED, exchange.key().as_ref(), authority.key().as_ref()],
+        bump,
+    )]
     pub vault: UncheckedAccount<'info>,
     /// CHECK: options-margin creates it and checks its seeds
     /// `["margin", exchange, vault, 0]`.
@@ -26,17 +31,23 @@ pub struct InitializeVault<'info> {
 
 /// The vault PDA holds data, so the system program cannot debit it: it
 /// cannot pay the margin account's rent inside options-margin's
-/// `create_margin_account` (where the owner is the payer). The admin
+/// `create_margin_account` (where the owner is the payer). The authority
 /// therefore pre-funds the margin account's address with exactly its rent;
 /// options-margin then creates it by `allocate` + `assign` alone and never
 /// debits the vault PDA, which still signs as the owner.
 pub fn initialize_vault(ctx: Context<InitializeVault>) -> Result<()> {
     let exchange_key = ctx.accounts.exchange.key();
+    let authority = ctx.accounts.authority.key();
     let settlement_mint = ctx.accounts.exchange.load()?.settlement_mint;
     let bump = ctx.bumps.vault;
-    let seeds: &[&[u8]] = &[VAULT_SEED, exchange_key.as_ref(), &[bump]];
+    let seeds: &[&[u8]] = &[
+        VAULT_SEED,
+        exchange_key.as_ref(),
+        authority.as_ref(),
+        &[bump],
+    ];
     let new = NewPda {
-        payer: ctx.accounts.admin.as_ref(),
+        payer: ctx.accounts.authority.as_ref(),
         target: ctx.accounts.vault.as_ref(),
         system_program: ctx.accounts.system_program.as_ref(),
     };
@@ -49,7 +60,7 @@ pub fn initialize_vault(ctx: Context<InitializeVault>) -> Result<()> {
             CpiContext::new(
                 ctx.accounts.system_program.key(),
                 Transfer {
-                    from: ctx.accounts.admin.to_account_info(),
+                    from: ctx.accounts.authority.to_account_info(),
                     to: ctx.accounts.margin_account.to_account_info(),
                 },
             ),
@@ -72,9 +83,11 @@ pub fn initialize_vault(ctx: Context<InitializeVault>) -> Result<()> {
 
     let mut vault: Vault = bytemuck::Zeroable::zeroed();
     vault.exchange = exchange_key;
-    vault.admin = ctx.accounts.admin.key();
+    vault.creator = authority;
+    vault.authority = authority;
     vault.margin_account = ctx.accounts.margin_account.key();
     vault.settlement_mint = settlement_mint;
     vault.bump = bump;
+    vault.set_default_guards();
     write_new_account(ctx.accounts.vault.as_ref(), &vault)
 }

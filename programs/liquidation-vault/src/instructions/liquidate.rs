@@ -10,12 +10,16 @@ use crate::state::{Vault, MAX_CALLS_PER_CRANK, VAULT_SEED};
 
 #[derive(Accounts)]
 pub struct Liquidate<'info> {
+    /// The vault authority or its keeper: the pool is nobody else's
+    /// counterparty.
+    pub cranker: Signer<'info>,
     #[account(
         mut,
-        seeds = [VAULT_SEED, exchange.key().as_ref()],
+        seeds = [VAULT_SEED, exchange.key().as_ref(), vault.load()?.creator.as_ref()],
         bump = vault.load()?.bump,
         has_one = exchange,
         has_one = margin_account,
+        constraint = vault.load()?.may_crank(cranker.key) @ VaultError::NotCranker,
     )]
     pub vault: AccountLoader<'info, Vault>,
     /// CHECK: pinned by the vault; options-margin validates it.
@@ -59,9 +63,15 @@ impl HealthSplit {
 /// `health_splits[i].liquidator`. A client predicts them as for single
 /// calls, from the plan of each call in turn.
 ///
-/// All or nothing: one failing call (grace period, fee below
-/// `min_fee_native`, account healthy…) fails the whole instruction with
-/// options-margin's error, and nothing changes.
+/// The vault's guards bind every signer: a paused vault refuses
+/// (`VaultPaused`), more calls than its `max_calls` are refused
+/// (`CallCapExceeded`), and each call asks options-margin for at least
+/// `max(min_fee_native, vault.min_fee_native)` and at most
+/// `min(max_quantity, vault.max_quantity_per_call)` contracts.
+///
+/// All or nothing: one failing call (grace period, fee below the minimum,
+/// account healthy…) fails the whole instruction with options-margin's
+/// error, and nothing changes.
 pub fn liquidate<'info>(
     ctx: Context<'info, Liquidate<'info>>,
     max_calls: u8,
@@ -69,20 +79,22 @@ pub fn liquidate<'info>(
     min_fee_native: u64,
     health_splits: Vec<HealthSplit>,
 ) -> Result<()> {
+    let vault = *ctx.accounts.vault.load()?;
+    require!(vault.paused == 0, VaultError::VaultPaused);
     require!(
         (1..=MAX_CALLS_PER_CRANK).contains(&max_calls) && health_splits.len() == max_calls as usize,
         VaultError::InvalidCallCount
     );
+    require!(max_calls <= vault.max_calls, VaultError::CallCapExceeded);
     let total: usize = health_splits.iter().map(HealthSplit::len).sum();
     require!(
         total == ctx.remaining_accounts.len(),
         VaultError::HealthSplitMismatch
     );
-    let (exchange_key, bump, settlement_mint) = {
-        let v = ctx.accounts.vault.load()?;
-        (v.exchange, v.bump, v.settlement_mint)
-    };
-    let seeds: &[&[u8]] = &[VAULT_SEED, exchange_key.as_ref(), &[bump]];
+    let min_fee_native = min_fee_native.max(vault.min_fee_native);
+    let max_quantity = max_quantity.min(vault.max_quantity_per_call);
+    let settlement_mint = vault.settlement_mint;
+    let seeds = vault.signer_seeds();
 
     let remaining: &'info [AccountInfo<'info>] = ctx.remaining_accounts;
     let mut fees_native = 0u64;
@@ -96,7 +108,7 @@ pub fn liquidate<'info>(
             min_fee_native,
             health_accounts_liquidatee: split.liquidatee,
         };
-        call_partial_liquidate(ctx.accounts, seeds, group, args)?;
+        call_partial_liquidate(ctx.accounts, &seeds, group, args)?;
         let after = Holdings::of(&*ctx.accounts.margin_account.load()?, &settlement_mint);
         let taken = taken_slice(&before, &after)?;
         let mark = mark_of(group, &taken.series)?;
@@ -106,18 +118,21 @@ pub fn liquidate<'info>(
             .ok_or(error!(VaultError::MathOverflow))?;
     }
 
-    let mut vault = ctx.accounts.vault.load_mut()?;
-    vault.fees_earned_native = vault
+    let mut stored = ctx.accounts.vault.load_mut()?;
+    stored.fees_earned_native = stored
         .fees_earned_native
         .checked_add(fees_native)
         .ok_or(error!(VaultError::MathOverflow))?;
-    vault.liquidation_calls = vault.liquidation_calls.saturating_add(max_calls as u64);
+    stored.liquidation_calls = stored
+        .liquidation_calls
+        .checked_add(u64::from(max_calls))
+        .ok_or(error!(VaultError::MathOverflow))?;
     emit!(VaultLiquidationEvent {
         vault: ctx.accounts.vault.key(),
         liquidatee: ctx.accounts.liquidatee.key(),
         calls: max_calls,
         fees_native,
-        fees_earned_total_native: vault.fees_earned_native,
+        fees_earned_total_native: stored.fees_earned_native,
     });
     Ok(())
 }

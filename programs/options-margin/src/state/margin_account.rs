@@ -291,3 +291,62 @@ impl MarginAccount {
             && self.insurance_accrued_native == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9, finding 10: `unsigned_abs() as i64` wrapped at `i64::MIN`.
+    /// Every size and premium at the edge of i64 is an error, never a wrap.
+    #[test]
+    fn fills_at_the_edge_of_i64_fail_instead_of_wrapping() {
+        let mut p = Position::default();
+        assert!(p.apply_fill(i64::MIN, 1).is_err());
+        assert_eq!(p, Position::default());
+        let mut short = Position {
+            size_contracts: -1,
+            cost_basis_native: -5,
+            ..Position::default()
+        };
+        // Buying back i64::MIN + … contracts: |delta| does not fit i64.
+        assert!(short.apply_fill(i64::MIN, 0).is_err());
+        let mut long = Position {
+            size_contracts: i64::MAX,
+            ..Position::default()
+        };
+        assert!(long.apply_fill(1, 0).is_err());
+        let mut p = Position::default();
+        assert!(p.apply_fill(2, i64::MAX).is_err());
+        // Ordinary fills still add up exactly.
+        let mut p = Position::default();
+        assert_eq!(p.apply_fill(-3, 100), Ok(300));
+        assert_eq!(p.apply_fill(5, 120), Ok(-600));
+        assert_eq!((p.size_contracts, p.cost_basis_native), (2, 240));
+        assert_eq!(p.realized_pnl_native, 300 - 360);
+    }
+
+    #[test]
+    fn the_settlement_slot_is_reserved_and_never_released() {
+        let mut a: MarginAccount = bytemuck::Zeroable::zeroed();
+        let (usdc, sol) = (Pubkey::new_unique(), Pubkey::new_unique());
+        assert_eq!(a.collateral_slot_or_insert(&sol, &usdc), Ok(1));
+        assert_eq!(
+            a.collateral_slot_or_insert(&usdc, &usdc),
+            Ok(SETTLEMENT_SLOT)
+        );
+        a.release_empty_collaterals();
+        assert_eq!(a.collaterals[SETTLEMENT_SLOT].mint, usdc);
+        assert_eq!(a.collaterals[1].mint, Pubkey::default());
+        for _ in 1..MAX_ACCOUNT_COLLATERALS {
+            let m = Pubkey::new_unique();
+            let slot = a.collateral_slot_or_insert(&m, &usdc).unwrap();
+            a.collaterals[slot].balance_native = 1;
+        }
+        let full = a.collateral_slot_or_insert(&Pubkey::new_unique(), &usdc);
+        assert!(full.is_err());
+        assert_eq!(
+            a.collateral_slot_or_insert(&usdc, &usdc),
+            Ok(SETTLEMENT_SLOT)
+        );
+    }
+}
