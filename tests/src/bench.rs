@@ -16,12 +16,6 @@ use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
-/// Compute-unit limit of a test transaction unless a test asks for another.
-/// Native execution charges the program almost nothing, so on the host this
-/// bounds the real SPL Token CPIs; on SBF it is the stated budget of our
-/// instructions (see the README).
-pub const DEFAULT_CU_LIMIT: u32 = 200_000;
-
 /// Unix time the bench starts at (2024-07-16 12:36:40 UTC, two seconds before
 /// the real PriceUpdateV2 fixture was published).
 pub const START_TS: i64 = 1_721_133_400;
@@ -109,6 +103,13 @@ pub struct TestBench {
     lookup_tables: Vec<AddressLookupTableAccount>,
 }
 
+/// What a simulation reports.
+pub struct Simulated {
+    /// unit: CU.
+    pub units: u64,
+    pub logs: Vec<String>,
+}
+
 impl TestBench {
     /// Starts a chain from `pt`, with the clock set to [`START_TS`].
     pub async fn start(pt: ProgramTest) -> Self {
@@ -191,14 +192,17 @@ impl TestBench {
         out
     }
 
-    /// Sends `ixs` with a compute-budget instruction of [`DEFAULT_CU_LIMIT`],
-    /// paid by the bench payer and signed by `signers`.
+    /// Sends `ixs` with a compute-budget instruction requesting their stated
+    /// budget (`budget::transaction_budget`: the sum of each instruction's
+    /// measured cost and margin, never a blanket limit), paid by the bench
+    /// payer and signed by `signers`.
     pub async fn send(
         &mut self,
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), TransactionError> {
-        self.send_with_cu(ixs, signers, DEFAULT_CU_LIMIT).await
+        self.send_with_cu(ixs, signers, crate::budget::transaction_budget(ixs))
+            .await
     }
 
     /// The transaction the bench sends: a compute-budget instruction, then
@@ -290,7 +294,12 @@ impl TestBench {
     /// `ixs` with `cu_limit` (the network accepts at most 1,232).
     pub fn wire_size(&self, ixs: &[Instruction], signers: &[&Keypair]) -> usize {
         let blockhash = self.ctx.last_blockhash;
-        let tx = self.build_tx(ixs, signers, DEFAULT_CU_LIMIT, blockhash);
+        let tx = self.build_tx(
+            ixs,
+            signers,
+            crate::budget::transaction_budget(ixs),
+            blockhash,
+        );
         bincode::serialized_size(&tx).expect("serialisable") as usize
     }
 
@@ -380,6 +389,51 @@ impl TestBench {
         }
     }
 
+    /// Compute units `ixs` consume, by simulation (nothing is committed),
+    /// including the compute-budget instruction; the transaction's error
+    /// when it fails. Natively only the real SPL Token (and other SBF)
+    /// programs are metered: the figures mean something against the `.so`.
+    pub async fn simulate_units(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        cu_limit: u32,
+    ) -> Result<u64, TransactionError> {
+        self.simulate(ixs, signers, cu_limit).await.map(|s| s.units)
+    }
+
+    /// Simulates `ixs` with `cu_limit`: the units used and the log lines.
+    pub async fn simulate(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        cu_limit: u32,
+    ) -> Result<Simulated, TransactionError> {
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .expect("blockhash");
+        let tx = self.build_tx(ixs, signers, cu_limit, blockhash);
+        let BanksTransactionResultWithSimulation {
+            result,
+            simulation_details,
+        } = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx)
+            .await
+            .expect("simulate");
+        if let Some(Err(e)) = result {
+            return Err(e);
+        }
+        let details = simulation_details.expect("simulation details");
+        Ok(Simulated {
+            units: details.units_consumed,
+            logs: details.logs,
+        })
+    }
+
     /// Simulates `ixs` first (to capture inner instructions, where
     /// `emit_cpi!` events travel), then sends them. Returns the inner
     /// instruction data of every self-CPI event of the transaction.
@@ -388,7 +442,7 @@ impl TestBench {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<Vec<u8>>, TransactionError> {
-        self.send_capturing_events_with_cu(ixs, signers, DEFAULT_CU_LIMIT)
+        self.send_capturing_events_with_cu(ixs, signers, crate::budget::transaction_budget(ixs))
             .await
     }
 

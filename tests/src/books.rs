@@ -8,10 +8,22 @@ use crate::bench::TestBench;
 use crate::exchange::ExchangeFixture;
 
 impl ExchangeFixture {
+    /// unit: quote native. Σ of the loss shards' counted totals.
+    pub async fn counted_total(&self, bench: &TestBench) -> i64 {
+        let mut total = 0;
+        for i in 0..options_margin::constants::LOSS_SHARDS {
+            let key = options_margin::pda::loss_shard(&self.exchange, i).0;
+            let shard: options_margin::state::LossShard = bench.load_zc(&key).await;
+            total += shard.counted_total_native;
+        }
+        total
+    }
+
     /// Asserts, over `accounts` (every margin account of the exchange):
     /// vault + socialised loss = total = Σ settlement balances + Σ insurance
-    /// accruals + insurance, the counted total is Σ counted balances, and
-    /// for each of `series`: Σ longs = Σ shorts = stored open interest.
+    /// accruals + Σ retired losses + insurance, the loss shards hold exactly
+    /// Σ counted balances, and for each of `series`: Σ longs = Σ shorts =
+    /// stored open interest.
     pub async fn assert_books(&self, bench: &TestBench, accounts: &[Pubkey], series: &[Pubkey]) {
         let config: Collateral = bench.load_zc(&self.usdc.config).await;
         let exchange: Exchange = bench.load_zc(&self.exchange).await;
@@ -22,7 +34,7 @@ impl ExchangeFixture {
         for margin in accounts {
             let account: MarginAccount = bench.load_zc(margin).await;
             sum += self.balance(bench, margin, &self.usdc.mint).await;
-            sum += account.insurance_accrued_native;
+            sum += account.insurance_accrued_native + account.loss_retired_native;
             counted += account.counted_settlement_native;
             for (i, s) in series.iter().enumerate() {
                 if let Some(slot) = account.position_slot(s) {
@@ -41,9 +53,9 @@ impl ExchangeFixture {
         assert_eq!(
             config.total_balance_native,
             sum + exchange.insurance_native,
-            "total = Σ balances + Σ accrued + insurance"
+            "total = Σ balances + Σ accrued + Σ retired + insurance"
         );
-        assert_eq!(config.counted_total_native, counted, "counted total");
+        assert_eq!(self.counted_total(bench).await, counted, "counted total");
         for (i, s) in series.iter().enumerate() {
             let stored: Series = bench.load_zc(s).await;
             assert_eq!(long[i], short[i], "open interest long = short on {s}");

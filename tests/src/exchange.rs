@@ -106,6 +106,13 @@ impl ExchangeFixture {
             )
             .await
             .expect("initialize_exchange");
+        bench
+            .send(
+                &[ix::create_loss_shards(&admin.pubkey(), &exchange)],
+                &[&admin],
+            )
+            .await
+            .expect("create_loss_shards");
 
         let usdc_mint = bench.create_mint(6).await;
         let sol_mint = bench.create_mint(9).await;

@@ -238,6 +238,7 @@ pub fn deposit(a: &TransferAccounts, amount_native: u64) -> Instruction {
             mint: a.mint,
             vault: a.vault,
             owner_token: a.token_account,
+            loss_shard: pda::loss_shard_of(&a.exchange, &a.margin_account),
             token_program: a.token_program,
             event_authority: pda::event_authority(),
             program: options_margin::ID,
@@ -258,6 +259,7 @@ pub fn withdraw(a: &TransferAccounts, amount_native: u64, health: &[AccountMeta]
             vault: a.vault,
             vault_authority: pda::vault_authority(&a.exchange).0,
             destination: a.token_account,
+            loss_shard: pda::loss_shard_of(&a.exchange, &a.margin_account),
             token_program: a.token_program,
             event_authority: pda::event_authority(),
             program: options_margin::ID,
@@ -381,6 +383,8 @@ pub fn trade(
             exchange: a.exchange,
             account_a: a.account_a,
             account_b: a.account_b,
+            loss_shard_a: pda::loss_shard_of(&a.exchange, &a.account_a),
+            loss_shard_b: pda::loss_shard_of(&a.exchange, &a.account_b),
             series: a.series,
             event_authority: pda::event_authority(),
             program: options_margin::ID,
@@ -420,6 +424,7 @@ pub fn settle_positions(
             exchange: *exchange,
             margin_account: *margin_account,
             series: *series,
+            loss_shard: pda::loss_shard_of(exchange, margin_account),
             event_authority: pda::event_authority(),
             program: options_margin::ID,
         },
@@ -494,7 +499,39 @@ pub fn resolve_bankruptcy(
             program: options_margin::ID,
         },
         options_margin::instruction::ResolveBankruptcy {},
-        &[],
+        &loss_shards_for(exchange, Some(margin_account)),
+    )
+}
+
+/// The exchange's loss shards in index order, `writable_for`'s own writable
+/// (the list `resolve_bankruptcy` starts its remaining accounts with).
+pub fn loss_shards_for(exchange: &Pubkey, writable_for: Option<&Pubkey>) -> Vec<AccountMeta> {
+    let own = writable_for.map(options_margin::constants::loss_shard_index);
+    (0..options_margin::constants::LOSS_SHARDS)
+        .map(|i| {
+            let key = pda::loss_shard(exchange, i).0;
+            if Some(i) == own {
+                AccountMeta::new(key, false)
+            } else {
+                AccountMeta::new_readonly(key, false)
+            }
+        })
+        .collect()
+}
+
+/// Creates the exchange's loss shards (paid by `payer`).
+pub fn create_loss_shards(payer: &Pubkey, exchange: &Pubkey) -> Instruction {
+    let shards: Vec<AccountMeta> = (0..options_margin::constants::LOSS_SHARDS)
+        .map(|i| AccountMeta::new(pda::loss_shard(exchange, i).0, false))
+        .collect();
+    build(
+        options_margin::accounts::CreateLossShards {
+            payer: *payer,
+            exchange: *exchange,
+            system_program: anchor_lang::system_program::ID,
+        },
+        options_margin::instruction::CreateLossShards {},
+        &shards,
     )
 }
 
@@ -530,6 +567,7 @@ pub fn book_socialized_loss(
             exchange: *exchange,
             margin_account: *margin_account,
             settlement_collateral: pda::collateral(exchange, settlement_mint).0,
+            loss_shard: pda::loss_shard_of(exchange, margin_account),
         },
         options_margin::instruction::BookSocializedLoss {},
         &[],

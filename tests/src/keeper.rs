@@ -156,7 +156,7 @@ impl ExchangeFixture {
         let held: Vec<Pubkey> = account.active_positions().map(|p| p.series).collect();
         for series in held {
             let stored: Series = bench.load_zc(&series).await;
-            if !stored.settlement_final(bench.now().await) {
+            if stored.settled == 0 {
                 continue;
             }
             let settle = ix::settle_positions(&self.exchange, margin, &series);

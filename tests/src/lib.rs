@@ -21,6 +21,7 @@
 
 pub mod bench;
 pub mod books;
+pub mod budget;
 pub mod client;
 pub mod collaterals;
 pub mod crash;

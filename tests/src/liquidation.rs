@@ -13,10 +13,6 @@ use crate::client;
 use crate::exchange::{ExchangeFixture, User};
 use crate::ix;
 
-/// Compute-unit limit of a liquidation transaction: the planner alone is
-/// estimated at ~240k CU for a 32-position account (see the README).
-pub const LIQUIDATION_CU_LIMIT: u32 = 1_000_000;
-
 impl ExchangeFixture {
     /// The liquidated account's margin-check accounts (its current state),
     /// all read-only: a liquidation writes a series only when it changes
@@ -175,8 +171,6 @@ impl ExchangeFixture {
         let ix = self
             .liquidation_ix(bench, caller, liquidatee, max_quantity, min_fee_native)
             .await;
-        bench
-            .send_capturing_events_with_cu(&[ix], &[&caller.wallet], LIQUIDATION_CU_LIMIT)
-            .await
+        bench.send_capturing_events(&[ix], &[&caller.wallet]).await
     }
 }

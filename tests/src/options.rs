@@ -99,6 +99,38 @@ pub fn sol_terms(is_call: bool, strike_usd: u64, expiry_ts: i64) -> SeriesTerms 
 }
 
 impl ExchangeFixture {
+    /// The verified SOL update that straddles `expiry` (published at
+    /// `expiry`, the feed's previous update one second before), at a fresh
+    /// address: the one update `settle_series` accepts.
+    pub fn settlement_update(&self, bench: &mut TestBench, price_e8: i64, expiry: i64) -> Pubkey {
+        let address = Pubkey::new_unique();
+        bench.set_pull_price(
+            &address,
+            crate::pyth::PullPrice::usd_e8(
+                self.sol.feed_id,
+                price_e8,
+                crate::exchange::SOL_CONF_E8,
+                expiry,
+            ),
+        );
+        address
+    }
+
+    /// Settles `series` at `price_e8` with its straddling update.
+    pub async fn settle_at(
+        &self,
+        bench: &mut TestBench,
+        underlying: &Pubkey,
+        series: &Pubkey,
+        price_e8: i64,
+    ) -> Result<Vec<Vec<u8>>, TransactionError> {
+        let stored: options_margin::state::Series = bench.load_zc(series).await;
+        let update = self.settlement_update(bench, price_e8, stored.expiry_ts);
+        bench
+            .send_capturing_events(&[ix::settle_series(underlying, series, &update)], &[])
+            .await
+    }
+
     /// Refreshes the risk vectors of `series` at the SOL oracle's current price.
     pub async fn refresh(&self, bench: &mut TestBench, underlying: &Pubkey, series: &Pubkey) {
         let ix = ix::refresh_series_risk(underlying, series, &self.sol.oracle);

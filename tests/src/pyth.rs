@@ -21,6 +21,8 @@ pub struct PullPrice {
     pub verification: VerificationLevelByte,
     /// precision: 10^expo USD. The EMA price the update carries (`None`: the price).
     pub ema_price: Option<i64>,
+    /// unit: unix seconds. The feed's previous publish time (`None`: one second before).
+    pub prev_publish_time: Option<i64>,
 }
 
 impl PullPrice {
@@ -39,6 +41,7 @@ impl PullPrice {
             publish_time,
             verification: VerificationLevelByte::Full,
             ema_price: None,
+            prev_publish_time: None,
         }
     }
 }
@@ -64,7 +67,9 @@ impl TestBench {
             conf: p.conf,
             expo: p.expo,
             publish_time: p.publish_time,
-            prev_publish_time: p.publish_time.saturating_sub(1),
+            prev_publish_time: p
+                .prev_publish_time
+                .unwrap_or(p.publish_time.saturating_sub(1)),
             ema_price: p.ema_price.unwrap_or(p.price),
             ema_conf: p.conf,
             posted_slot: 0,

@@ -18,7 +18,6 @@ use solana_transaction_error::TransactionError;
 
 use crate::bench::TestBench;
 use crate::exchange::ExchangeFixture;
-use crate::liquidation::LIQUIDATION_CU_LIMIT;
 
 fn build(
     accounts: impl ToAccountMetas,
@@ -110,6 +109,7 @@ pub fn deposit_to_margin(
             collateral: pda::collateral(exchange, mint).0,
             mint: *mint,
             collateral_vault: pda::vault(exchange, mint).0,
+            loss_shard: pda::loss_shard_of(exchange, &keys.margin),
             vault_token: *vault_token,
             token_program: spl_token::ID,
             event_authority: pda::event_authority(),
@@ -141,6 +141,7 @@ pub fn withdraw_from_margin(
             collateral: pda::collateral(exchange, mint).0,
             mint: *mint,
             collateral_vault: pda::vault(exchange, mint).0,
+            loss_shard: pda::loss_shard_of(exchange, &keys.margin),
             collateral_vault_authority: pda::vault_authority(exchange).0,
             vault_token: *vault_token,
             token_program: spl_token::ID,
@@ -401,9 +402,7 @@ impl ExchangeFixture {
             min_fee_native,
             calls,
         );
-        bench
-            .send_capturing_events_with_cu(&[ix], &[cranker], LIQUIDATION_CU_LIMIT)
-            .await
+        bench.send_capturing_events(&[ix], &[cranker]).await
     }
 
     /// [`Self::vault_liquidate_as`] signed by the vault authority.

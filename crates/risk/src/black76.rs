@@ -27,6 +27,7 @@
 use crate::error::{RiskError, RiskResult};
 use crate::fixed::{count, div_scale_floor, mul_u64_wide, udivrem_small, FixedE12, Op, SCALE};
 use crate::math::{cdf_q60, exp, isqrt_u128, ln, norm_pdf, Q60_ONE};
+use crate::wide::{imul_parts, mul_i64_wide, mul_shr_u64};
 
 /// unit: seconds. Length of the year used to annualise time (365 days).
 pub const SECONDS_PER_YEAR: i64 = 31_536_000;
@@ -197,14 +198,16 @@ impl TimeTerms {
         if !(MIN_RATE_E6..=MAX_RATE_E6).contains(&rate_e6) {
             return Err(RiskError::RateOutOfRange);
         }
-        // 0 < secs ≤ 6.4e7, so secs·1e24 < 6.4e31 fits; divisions by the
-        // constant year (< 2^32) need no generic 128-bit division.
-        let secs = secs as u128;
+        // 0 < secs ≤ 6.4e7, so secs·1e24 < 6.4e31 fits (as the 64×64
+        // product (secs·10^6)·10^18); divisions by the constant year
+        // (< 2^32) need no generic 128-bit division.
+        let secs = secs as u64;
         let year = SECONDS_PER_YEAR as u64;
-        let (t_years, _) = udivrem_small(secs * SCALE as u128, year);
+        let (t_years, _) = udivrem_small(mul_u64_wide(secs, SCALE as u64), year);
         let t_years = FixedE12(t_years as i128);
-        // The quotient is ≥ 3e16.
-        let (t_e24, _) = udivrem_small(secs * (SCALE * SCALE) as u128, year);
+        // The quotient is ≥ 3e16. secs·10^6 < 2^46: the wrapping product is exact.
+        let secs_e24 = mul_u64_wide(secs.wrapping_mul(1_000_000), 1_000_000_000_000_000_000);
+        let (t_e24, _) = udivrem_small(secs_e24, year);
         let sqrt_t = FixedE12(isqrt_u128(t_e24) as i128);
         let rate = FixedE12::from_e6(rate_e6);
         let rate_t = rate.mul_floor(t_years)?;
@@ -248,14 +251,12 @@ impl VolTerms {
         let v = sigma.mul_floor(time.sqrt_t)?;
         count(Op::Div);
         let v_raw = u128::try_from(v.0).map_err(|_| RiskError::MathOverflow)?;
-        let inv_q = INV_V_NUM
-            .checked_div(v_raw)
-            .ok_or(RiskError::DivisionByZero)?;
+        let inv_q = inv_q83(v_raw)?;
         let inv_v_q83 = i64::try_from(inv_q).map_err(|_| RiskError::MathOverflow)?;
         // 1/v at e12 = inv_q · 10^24 / 2^83, in two steps that both round
         // down (each product below 2^103): ≤ 1/v and within 2e-12 of it.
-        let t = (mul_u64_wide(inv_v_q83 as u64, SCALE as u64) >> 40) as u64;
-        let inv_v = FixedE12((mul_u64_wide(t, SCALE as u64) >> 43) as i128);
+        let t = mul_shr_u64(inv_v_q83 as u64, SCALE as u64, 40);
+        let inv_v = FixedE12(i128::from(mul_shr_u64(t, SCALE as u64, 43)));
         // v < 7.2e12 raw (σ ≤ 5, T ≤ 2.01 y): v · 2^44 < 2^87, quotient < 2^47.
         let v_q44 = div_scale_floor(v.0 << 44) as i64;
         Ok(Self {
@@ -266,6 +267,21 @@ impl VolTerms {
             v_q44,
         })
     }
+}
+
+/// `⌊2^83 / v⌋` (`DivisionByZero` for v = 0). For `v < 2^43` (every valid
+/// volatility: v ≤ 5 · √2.01 · 10^12 < 7.1e12) as two native 64-bit
+/// division steps, `2^83 = 2^62 · 2^21`: `⌊2^83/v⌋ = ⌊2^62/v⌋·2^21 +
+/// ⌊(2^62 mod v)·2^21 / v⌋`, where the remainder times 2^21 stays below 2^64.
+#[inline]
+fn inv_q83(v: u128) -> RiskResult<u128> {
+    if v != 0 && v >> 43 == 0 {
+        let v = v as u64;
+        let (q0, r0) = ((1u64 << 62) / v, (1u64 << 62) % v);
+        let q1 = (r0 << 21) / v;
+        return Ok((u128::from(q0) << 21) | u128::from(q1));
+    }
+    INV_V_NUM.checked_div(v).ok_or(RiskError::DivisionByZero)
 }
 
 /// One evaluation at a spot: d1, d2 and their Φ.
@@ -304,13 +320,24 @@ pub(crate) fn d1_numerator(time: &TimeTerms, ln_spot: FixedE12) -> RiskResult<i6
 #[inline(always)]
 fn d1_d2_q44(vol: &VolTerms, num: i64) -> (i64, i64) {
     count(Op::MulShift);
-    // Exact 64×64→128 product; the arithmetic shift rounds towards −∞.
-    let ratio = i128::from(num).wrapping_mul(i128::from(vol.inv_v_q83)) >> INV_V_SHIFT;
+    // Exact 64×64→128 product (high word h, low word l); the arithmetic
+    // shift rounds towards −∞: ratio = h · 2^25 + ⌊l / 2^39⌋, whose
+    // magnitude reaches 2^52 exactly when h leaves [−2^27, 2^27).
+    let (h, l) = imul_parts(num, vol.inv_v_q83);
     // Clamping the ratio to ±2^52 first changes no clamped result (v < 2^47).
-    let ratio = ratio.clamp(-RATIO_CLAMP, RATIO_CLAMP) as i64;
+    const CLAMP: i64 = RATIO_CLAMP as i64;
+    let ratio = if h >= 1 << 27 {
+        CLAMP
+    } else if h < -(1 << 27) {
+        -CLAMP
+    } else {
+        // |h · 2^25| ≤ 2^52 and the low bits are free: exact.
+        ((h << (64 - INV_V_SHIFT)) | (l >> INV_V_SHIFT) as i64).clamp(-CLAMP, CLAMP)
+    };
     let v = vol.v_q44;
-    let d1 = ratio + (v >> 1);
-    let d2 = d1 - v;
+    // |ratio| ≤ 2^52 and 0 < v < 2^47: plain wrapping sums.
+    let d1 = ratio.wrapping_add(v >> 1);
+    let d2 = d1.wrapping_sub(v);
     (
         d1.clamp(-D_CLAMP_Q44, D_CLAMP_Q44),
         d2.clamp(-D_CLAMP_Q44, D_CLAMP_Q44),
@@ -339,19 +366,27 @@ fn price_q60(
     let (m1, m2) = if is_call {
         (n1_q60, n2_q60)
     } else {
-        (Q60_ONE - n2_q60, Q60_ONE - n1_q60)
+        (Q60_ONE.wrapping_sub(n2_q60), Q60_ONE.wrapping_sub(n1_q60))
     };
     count(Op::MulShift);
     count(Op::MulShift);
-    // Legs < 2^68 · 2^60: exact in u128 (wrapping never wraps).
+    // Legs < 2^68 · 2^60: exact in u128 (wrapping never wraps); for spot and
+    // K' below 2^64 (every real price) each is one 64×64 product.
+    let leg = |x: u128, m: i64| {
+        if x >> 64 == 0 {
+            mul_u64_wide(x as u64, m as u64)
+        } else {
+            x.wrapping_mul(m as u128)
+        }
+    };
     let (long_leg, short_leg) = if is_call {
-        (s.wrapping_mul(m1 as u128), kd.wrapping_mul(m2 as u128))
+        (leg(s, m1), leg(kd, m2))
     } else {
-        (kd.wrapping_mul(m1 as u128), s.wrapping_mul(m2 as u128))
+        (leg(kd, m1), leg(s, m2))
     };
     Ok(FixedE12(if long_leg > short_leg {
         // < 2^68: fits i128.
-        ((long_leg - short_leg) >> 60) as i128
+        (long_leg.wrapping_sub(short_leg) >> 60) as i128
     } else {
         0
     }))
@@ -393,7 +428,7 @@ impl Evaluation {
         Ok(Self {
             spot,
             // Q44 → e12, floor: |d1| ≤ 40 · 2^44, so the product is below 2^90.
-            d1: FixedE12((i128::from(d1) * SCALE) >> 44),
+            d1: FixedE12(mul_i64_wide(d1, SCALE as i64) >> 44),
             n1: q60_to_e12_floor(n1_q60),
             n2: q60_to_e12_floor(n2_q60),
             n1_q60,

@@ -13,7 +13,8 @@
 //! the (lower) initial weight for IM, so IM ≥ MM.
 
 use crate::error::{RiskError, RiskResult};
-use crate::num::{div_ceil, div_floor};
+use crate::num::{div_ceil, div_floor, SafeMath};
+use crate::wide::{mul_u64_wide, udivrem_u128_u64};
 
 /// unit: bps. 1.0 in basis points.
 pub(crate) const BPS: i128 = crate::types::BPS as i128;
@@ -88,9 +89,21 @@ impl CollateralInput {
             self.price_high_e12
         };
         let scale = pow10(u32::from(self.decimals) + 6)?;
-        let n = amount_native
-            .checked_mul(i128::from(price))
-            .ok_or(RiskError::MathOverflow)?;
+        let n = match i64::try_from(amount_native) {
+            // |amount| ≤ 2^63 and price < 2^64: the product is below 2^127,
+            // exact (the checked multiply cannot fail).
+            Ok(a) => {
+                let m = mul_u64_wide(a.unsigned_abs(), price) as i128;
+                if a < 0 {
+                    -m
+                } else {
+                    m
+                }
+            }
+            Err(_) => amount_native
+                .checked_mul(i128::from(price))
+                .ok_or(RiskError::MathOverflow)?,
+        };
         Ok(div_floor_fast(n, scale))
     }
 
@@ -108,18 +121,8 @@ impl CollateralInput {
         }
         let keep_mm = BPS - i128::from(self.maint_weight_bps);
         let keep_im = BPS - i128::from(self.init_weight_bps);
-        let mm = div_ceil_fast(
-            value_native
-                .checked_mul(keep_mm)
-                .ok_or(RiskError::MathOverflow)?,
-            BPS,
-        );
-        let im = div_ceil_fast(
-            value_native
-                .checked_mul(keep_im)
-                .ok_or(RiskError::MathOverflow)?,
-            BPS,
-        );
+        let mm = div_ceil_fast(value_native.safe_mul(keep_mm)?, BPS);
+        let im = div_ceil_fast(value_native.safe_mul(keep_im)?, BPS);
         Ok((mm, im))
     }
 
@@ -167,6 +170,11 @@ pub(crate) fn div_floor_fast(n: i128, d: i128) -> i128 {
     let (m, d) = (n.unsigned_abs(), d.unsigned_abs());
     let (q, r) = match (u64::try_from(m), u64::try_from(d)) {
         (Ok(a), Ok(b)) => (u128::from(a / b), u128::from(a % b)),
+        // A divisor below 2^64 (every 10^(decimals+6)): 128÷64 division.
+        (Err(_), Ok(b)) => {
+            let (q, r) = udivrem_u128_u64(m, b);
+            (q, u128::from(r))
+        }
         _ => (m / d, m % d),
     };
     // |n| < 2^127 and d ≥ 1, so q < 2^127 and q + 1 fits.
@@ -187,10 +195,24 @@ pub(crate) fn div_ceil_fast(n: i128, d: i128) -> i128 {
     }
 }
 
-/// `10^exp` as i128 (exp ≤ 36).
+/// `10^exp` as i128 (exp ≤ 36), `MathOverflow` beyond `i128` (exp > 38).
 fn pow10(exp: u32) -> RiskResult<i128> {
-    10i128.checked_pow(exp).ok_or(RiskError::MathOverflow)
+    POW10
+        .get(exp as usize)
+        .copied()
+        .ok_or(RiskError::MathOverflow)
 }
+
+/// `10^k` for k = 0..=38, every power of ten `i128` holds.
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut k = 1;
+    while k < 39 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -241,6 +263,17 @@ mod tests {
             assert!(hx <= h && hx1 > h, "h={h} x={x} hx={hx} hx1={hx1}");
         }
         assert_eq!(c.max_balance_for_mm_haircut(-1), Ok(None));
+    }
+
+    #[test]
+    fn pow10_table_is_checked_pow() {
+        for e in 0..300 {
+            assert_eq!(
+                pow10(e),
+                10i128.checked_pow(e).ok_or(RiskError::MathOverflow),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -43,7 +43,8 @@
 
 use crate::collateral::BPS;
 use crate::error::RiskResult;
-use crate::num::{div_ceil, div_floor, SafeMath};
+use crate::num::{div_floor, SafeMath};
+use crate::wide::{mul_u64_wide, udivrem_u128_u64};
 
 /// What one liquidation call changes, as far as its fee is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,14 +92,24 @@ pub fn liquidation_fee(
             capped: false,
         });
     }
-    let proportional = div_floor(released.safe_mul(i128::from(fee_rate_bps))?, BPS)?;
+    // 0 < released < 2^64, 0 < equity, mm_before < 2^63: unsigned 64-bit
+    // forms of the same floors and ceilings (native on SBF).
+    let r = released as u64;
+    let proportional = if r >> 48 == 0 {
+        // released · rate < 2^64.
+        i128::from(r.wrapping_mul(u64::from(fee_rate_bps)) / BPS as u64)
+    } else {
+        div_floor(released.safe_mul(i128::from(fee_rate_bps))?, BPS)?
+    };
     let flat = if f.closes_candidate {
         i128::from(fee_flat_native)
     } else {
         0
     };
     let uncapped = proportional.safe_add(flat)?;
-    let ratio_cap = div_ceil(equity.safe_mul(released)?, mm_before)?.safe_sub(1)?;
+    // ⌈equity · released / mm_before⌉ − 1: the product is below 2^127.
+    let (q, rem) = udivrem_u128_u64(mul_u64_wide(equity as u64, r), mm_before as u64);
+    let ratio_cap = q as i128 + i128::from(rem != 0) - 1;
     let cap = equity.min(released - 1).min(ratio_cap).max(0);
     let fee = uncapped.min(cap);
     Ok(LiquidationFee {

@@ -23,6 +23,7 @@
 //! (Q44/Q60), where rescaling is a shift.
 
 use crate::error::{RiskError, RiskResult};
+use crate::wide::{udivrem_u128_u64, EMULATED_WIDE};
 
 /// precision: e12 (raw value of 1.0).
 pub const SCALE: i128 = 1_000_000_000_000;
@@ -31,7 +32,6 @@ const SCALE_SHIFT: u32 = 12;
 /// 5^12, the odd part of `SCALE`.
 const SCALE_ODD: u64 = 244_140_625;
 /// ⌊2^88 / 5^12⌋ (< 2^61): the reciprocal of `SCALE_ODD` used by `udiv_scale`.
-#[allow(dead_code)] // unused on SBF (long division there)
 const SCALE_ODD_RECIP_Q88: u64 = 1_267_650_600_228_229_401;
 /// Raw units per e6 unit (vol_e6, rate_e6).
 const PER_E6: i128 = 1_000_000;
@@ -153,16 +153,26 @@ impl FixedE12 {
     #[track_caller]
     pub fn div_floor(self, rhs: Self) -> RiskResult<Self> {
         count(Op::Div);
-        let n = self.0.checked_mul(SCALE).ok_or(RiskError::MathOverflow)?;
-        div_raw(n, rhs.0, false).map(Self)
+        div_raw(self.times_scale()?, rhs.0, false).map(Self)
     }
 
     /// `self / rhs`, rounded towards +∞. Requires `|self| < 1.7e14`.
     #[track_caller]
     pub fn div_ceil(self, rhs: Self) -> RiskResult<Self> {
         count(Op::Div);
-        let n = self.0.checked_mul(SCALE).ok_or(RiskError::MathOverflow)?;
-        div_raw(n, rhs.0, true).map(Self)
+        div_raw(self.times_scale()?, rhs.0, true).map(Self)
+    }
+
+    /// The raw value times 10^12 (the numerator of a division), checked.
+    #[inline]
+    fn times_scale(self) -> RiskResult<i128> {
+        let a = self.0.unsigned_abs();
+        if a >> 64 == 0 {
+            // Below 2^64 · 10^12 < 2^104: exact, one unsigned product.
+            let m = mul_u64_wide(a as u64, SCALE as u64) as i128;
+            return Ok(if self.0 < 0 { -m } else { m });
+        }
+        self.0.checked_mul(SCALE).ok_or(RiskError::MathOverflow)
     }
 
     /// `self · n` for an integer `n` (exact).
@@ -239,12 +249,9 @@ fn mul_raw_large(a: i128, b: i128, ceil: bool) -> RiskResult<i128> {
     }
 }
 
-/// The exact 128-bit product of two `u64` (one hardware multiply; it can
-/// never overflow, so no check is needed).
-#[inline(always)]
-pub(crate) fn mul_u64_wide(a: u64, b: u64) -> u128 {
-    u128::from(a).wrapping_mul(u128::from(b))
-}
+/// The exact 128-bit product of two `u64` (one hardware multiply natively,
+/// four 32-bit products on SBF; it can never overflow, so no check is needed).
+pub(crate) use crate::wide::mul_u64_wide;
 
 /// `a · b / SCALE` rounded down, for non-negative raw values below 2^64:
 /// the same result as `mul_floor`, without sign handling (the quotient
@@ -264,8 +271,17 @@ pub(crate) fn div_raw(n: i128, d: i128, ceil: bool) -> RiskResult<i128> {
         return Err(RiskError::DivisionByZero);
     }
     let (un, ud) = (n.unsigned_abs(), d.unsigned_abs());
-    let q = un / ud;
-    let inexact = un - q * ud != 0;
+    let (q, inexact) = match u64::try_from(ud) {
+        // A divisor below 2^64: 64-bit divisions only (no software 128-bit one on SBF).
+        Ok(ud) => {
+            let (q, r) = udivrem_u128_u64(un, ud);
+            (q, r != 0)
+        }
+        Err(_) => {
+            let q = un / ud;
+            (q, un - q * ud != 0)
+        }
+    };
     let negative = (n < 0) != (d < 0);
     // Round the magnitude up when the rounding direction points away from zero.
     let q = q + u128::from(inexact && (ceil != negative));
@@ -322,34 +338,28 @@ pub(crate) fn div_small_floor(n: i128, d: u64) -> i128 {
 /// dependent divisions. On SBF, where a 64×64→128 product is emulated but
 /// `udiv64` is one instruction, the long division is used throughout. Both
 /// are exact, so every target returns the same result.
-// `target_os = "solana"` (SBF) is not in rustc's list of known values.
-#[allow(unexpected_cfgs)]
 #[inline(always)]
 fn udiv_scale(n: u128) -> (u128, bool) {
     let low_bits = n & ((1 << SCALE_SHIFT) - 1);
     let m = n >> SCALE_SHIFT;
-    #[cfg(not(target_os = "solana"))]
-    {
-        if m >> 88 == 0 {
-            let q_est = (mul_u64_wide((m >> 24) as u64, SCALE_ODD_RECIP_Q88) >> 64) as u64;
-            let r = (m as u64).wrapping_sub(q_est.wrapping_mul(SCALE_ODD));
-            let c1 = r >= SCALE_ODD;
-            let c2 = r >= 2 * SCALE_ODD;
-            let q = q_est + u64::from(c1) + u64::from(c2);
-            let r = r - (u64::from(c1) + u64::from(c2)) * SCALE_ODD;
-            return (u128::from(q), low_bits == 0 && r == 0);
-        }
-        udiv_scale_long(m, low_bits)
-    }
-    #[cfg(target_os = "solana")]
-    {
+    if EMULATED_WIDE {
+        // SBF: three native `udiv64` steps beat an emulated 64×64 product.
         let (q, r) = udivrem_small(m, SCALE_ODD);
-        (q, low_bits == 0 && r == 0)
+        return (q, low_bits == 0 && r == 0);
     }
+    if m >> 88 == 0 {
+        let q_est = (mul_u64_wide((m >> 24) as u64, SCALE_ODD_RECIP_Q88) >> 64) as u64;
+        let r = (m as u64).wrapping_sub(q_est.wrapping_mul(SCALE_ODD));
+        let c1 = r >= SCALE_ODD;
+        let c2 = r >= 2 * SCALE_ODD;
+        let q = q_est + u64::from(c1) + u64::from(c2);
+        let r = r - (u64::from(c1) + u64::from(c2)) * SCALE_ODD;
+        return (u128::from(q), low_bits == 0 && r == 0);
+    }
+    udiv_scale_long(m, low_bits)
 }
 
 /// [`udiv_scale`] natively for n ≥ 2^100: long division on 32-bit digits.
-#[allow(dead_code)] // unused on SBF, which inlines the long division
 #[cold]
 #[inline(never)]
 fn udiv_scale_long(m: u128, low_bits: u128) -> (u128, bool) {

@@ -19,6 +19,13 @@
 //! - [`trade`]: the margin rule of each side of a trade.
 //! - [`volatility`]: the rate limit of volatility updates.
 //! - [`socialized`]: loss socialisation over the balances of the time.
+//! - `wide` (internal): 64×64→128 products and 128÷64 quotients from 64-bit
+//!   operations on SBF, where 128-bit arithmetic is a software routine.
+//!
+//! `no_std` (outside its own unit tests): only `core`, no allocation, so the
+//! same code builds for the program (SBF), the bot, the CLI and the simulator.
+
+#![cfg_attr(not(test), no_std)]
 
 pub mod apply;
 pub mod black76;
@@ -36,6 +43,7 @@ pub mod socialized;
 pub mod trade;
 pub mod types;
 pub mod volatility;
+mod wide;
 
 pub use error::{RiskError, RiskResult};
 pub use types::*;

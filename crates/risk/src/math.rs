@@ -27,7 +27,13 @@
 //! a shift; Φ ([`cdf_q60`]) takes its argument in Q44 and returns Q60.
 
 use crate::error::{RiskError, RiskResult};
-use crate::fixed::{count, div_small_floor, mul_raw, mul_u64_wide, FixedE12, Op, SCALE};
+use crate::fixed::{
+    count, div_small_floor, mul_raw, mul_u64_wide, udivrem_small, FixedE12, Op, SCALE,
+};
+use crate::wide::{
+    leading_zeros_u64, mul_q60_bounded, mul_shr_i64_u64, mul_shr_u64, shr_parts, umul_parts,
+    EMULATED_WIDE,
+};
 
 /// Largest argument accepted by [`exp`] (e^40 ≈ 2.35e17 still fits comfortably).
 pub const EXP_MAX: FixedE12 = FixedE12(40 * SCALE);
@@ -445,30 +451,39 @@ pub fn exp(x: FixedE12) -> RiskResult<FixedE12> {
     }
     // |x| ≤ 4e13 raw: fits i64.
     let xr = x.0 as i64;
-    let n = (xr + LN2_32_E12 / 2).div_euclid(LN2_32_E12);
-    // r = x − n·ln2/32 at e18: |x|·10^6 < 2^66 and |n| ≤ 1847, so both
-    // products are exact in i128; |r| < 1.1e16 < 2^54.
-    let r_e18 = i128::from(xr).wrapping_mul(1_000_000) - i128::from(n) * LN2_32_E18;
+    // n = ⌊(x + ln2/64) / (ln2/32)⌋, as an unsigned division of the value
+    // biased by EXP_BIAS multiples of the divisor (it is then positive):
+    // SBF has no native signed division.
+    let biased = (xr + LN2_32_E12 / 2 + EXP_BIAS * LN2_32_E12) as u64;
+    let n = (biased / LN2_32_E12 as u64) as i64 - EXP_BIAS;
+    // r = x − n·ln2/32 at e18: |x|·10^6 < 2^66 and |n| ≤ 1847, while
+    // |r| < 1.1e16 < 2^54, so the difference is exact in wrapping i64
+    // arithmetic (it is exact modulo 2^64 and fits).
+    let r_e18 = xr
+        .wrapping_mul(1_000_000)
+        .wrapping_sub(n.wrapping_mul(LN2_32_E18 as i64));
     // e18 → Q60: r · (2^123/10^18) / 2^63, floor; the product is below 2^118.
-    let r = (r_e18.wrapping_mul(E18_TO_Q123) >> 63) as i64;
-    // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r/120)))), all Q60.
+    let r = mul_shr_i64_u64(r_e18, E18_TO_Q123 as u64, 63);
+    // Horner: 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r/120)))), all Q60; every
+    // partial sum is within 1.02 · 2^60 (plain wrapping additions).
     let mut acc = EXP_COEF_Q60[0];
     let mut idx = 1;
     while idx < EXP_COEF_Q60.len() {
-        acc = EXP_COEF_Q60[idx] + mul_q60(r, acc);
+        acc = EXP_COEF_Q60[idx].wrapping_add(mul_q60(r, acc));
         idx += 1;
     }
     // p = e^r ∈ [0.989, 1.011] · 2^60.
-    let p = Q60_ONE + mul_q60(r, acc);
+    let p = Q60_ONE.wrapping_add(mul_q60(r, acc));
     let k = n >> 5;
     let j = (n & 31) as usize;
     count(Op::MulShift);
     // 2^(j/32) · e^r < 1.98: m < 2^63 (Q62), exact 64×64→128 product.
-    let m = (mul_u64_wide(EXP2_TABLE_Q62[j], p as u64) >> 60) as u64;
+    let m = mul_shr_u64(EXP2_TABLE_Q62[j], p as u64, 60);
     // m · 10^12 < 2^103; e^x = that / 2^(62 − k) with k ∈ −58..=57, so the
     // shift lies in 5..=120.
     let shift = (62 - k) as u32;
-    Ok(FixedE12((mul_u64_wide(m, SCALE as u64) >> shift) as i128))
+    let (hi, lo) = umul_parts(m, SCALE as u64);
+    Ok(FixedE12(shr_parts(hi, lo, shift) as i128))
 }
 
 /// Natural logarithm. Domain x > 0 (else `MathDomain`); error ≤ 2e-12
@@ -485,39 +500,76 @@ pub fn ln(x: FixedE12) -> RiskResult<FixedE12> {
         return Err(RiskError::MathDomain);
     }
     let v = x.0 as u128;
-    // floor(log2 v) ∈ 0..=126.
-    let e = 127 - v.leading_zeros();
-    let m_q = if e >= 60 {
-        v >> (e - 60)
+    // e = floor(log2 v) ∈ 0..=126; m_q = v / 2^(e − 60) ∈ [2^60, 2^61), exact
+    // (Q60), by 64-bit shifts when v < 2^64.
+    let (hi, lo) = ((v >> 64) as u64, v as u64);
+    let (e, m_q) = if hi == 0 {
+        let e = 63 - leading_zeros_u64(lo);
+        (
+            e,
+            if e >= 60 {
+                lo >> (e - 60)
+            } else {
+                lo << (60 - e)
+            },
+        )
     } else {
-        v << (60 - e)
+        // Raw values of 2^64 and more (spots above 1.8e7 USD): rare.
+        let e = 127 - leading_zeros_u64(hi);
+        (e, (v >> (e - 60)) as u64)
     };
     // m_q ∈ [2^60, 2^61): bits 55..60 select the bucket.
     let bucket = ((m_q >> 55) & 31) as usize;
     // m_q < 2^61 and the reciprocal < 2^61: one 64×64→128 multiply; ratio ≈ 2^60 ± 2^54.
-    let ratio = mul_u64_wide(m_q as u64, LN_RECIP_Q60[bucket] as u64) >> 60;
-    let u = ratio as i64 - Q60_ONE;
+    let ratio = mul_shr_u64(m_q, LN_RECIP_Q60[bucket] as u64, 60);
+    // |u| ≤ 2^54, and every partial sum below stays within 1.02 · 2^60
+    // (plain wrapping operations).
+    let u = (ratio as i64).wrapping_sub(Q60_ONE);
     let mut acc = INV_N_Q60[LN_TERMS - 1];
     let mut n = LN_TERMS - 1;
     while n > 0 {
         n -= 1;
-        acc = INV_N_Q60[n] - mul_q60(u, acc);
+        acc = INV_N_Q60[n].wrapping_sub(mul_q60(u, acc));
     }
     let series_q60 = mul_q60(u, acc);
     // Summed in Q60 (|total| < 2^67), then one multiply by 10^12 (< 2^107)
     // and a shift: the floor to e12, with no division.
-    let total_q60 =
-        i128::from(e) * LN2_Q60 + LN_BUCKET_Q60[bucket] + i128::from(series_q60) - LN_1E12_Q60;
-    Ok(FixedE12(total_q60.wrapping_mul(SCALE) >> 60))
+    // e · ln 2 < 2^7 · 2^60: one 64×64 product.
+    let total_q60 = mul_u64_wide(u64::from(e), LN2_Q60 as u64) as i128
+        + LN_BUCKET_Q60[bucket]
+        + i128::from(series_q60)
+        - LN_1E12_Q60;
+    Ok(FixedE12(if EMULATED_WIDE {
+        q60_to_e12_floor_emulated(total_q60)
+    } else {
+        total_q60.wrapping_mul(SCALE) >> 60
+    }))
 }
 
+/// `⌊t · 10^12 / 2^60⌋` (`(t * SCALE) >> 60`) for `|t| < 2^67`, from 64-bit
+/// products: `t = t_hi · 2^60 + t_lo` with `0 ≤ t_lo < 2^60` and
+/// `|t_hi| < 2^7`, so the floor is `t_hi · 10^12 + ⌊t_lo · 10^12 / 2^60⌋`.
+#[inline(always)]
+fn q60_to_e12_floor_emulated(t: i128) -> i128 {
+    let t_hi = (t >> 60) as i64;
+    let t_lo = (t as u64) & ((1 << 60) - 1);
+    // |t_hi · 10^12| < 2^47: the wrapping product is exact.
+    i128::from(t_hi.wrapping_mul(SCALE as i64)) + i128::from(mul_shr_u64(t_lo, SCALE as u64, 60))
+}
+
+/// Bias (in multiples of ln2/32) that makes `x + ln2/64` positive for every
+/// |x| ≤ 40 before [`exp`]'s reduction: 2048 · ln2/32 ≈ 44.4 > 40.
+const EXP_BIAS: i64 = 2_048;
+
 /// `a · b / 2^60`, floor, for |a|, |b| ≤ 2^61 whose product / 2^60 fits i64
-/// (true at every call site: one factor is below 2^57).
+/// (true at every call site: one factor is below 2^57, the other below
+/// 2^61: the Horner accumulators of `exp`, `ln` and Φ stay within 1.1·2^60).
+/// Exact: the value of `(a as i128 * b as i128) >> 60` (on SBF from four
+/// 64-bit products, `wide::mul_q60_bounded`).
 #[inline(always)]
 pub(crate) fn mul_q60(a: i64, b: i64) -> i64 {
     count(Op::MulShift);
-    // Exact: a 64×64-bit product always fits i128 (|a·b| ≤ 2^126).
-    (i128::from(a).wrapping_mul(i128::from(b)) >> 60) as i64
+    mul_q60_bounded(a, b)
 }
 
 /// √x rounded down to the raw unit for x < 1.7e14 (beyond, where raw·10^12
@@ -540,6 +592,9 @@ pub fn sqrt_floor(x: FixedE12) -> RiskResult<FixedE12> {
 /// the floor for every 128-bit input, 12 are allowed.
 pub fn isqrt_u128(n: u128) -> u128 {
     count(Op::Sqrt);
+    if EMULATED_WIDE {
+        return isqrt_u128_emulated(n);
+    }
     if n < 2 {
         return n;
     }
@@ -567,6 +622,61 @@ pub fn isqrt_u128(n: u128) -> u128 {
     x
 }
 
+/// [`isqrt_u128`] from 64-bit operations (no 128-bit division): the same
+/// floor. Below 2^64, Newton's method in `u64`. Above, the top 61–62 bits
+/// `n' = n / 4^k` give `s' = ⌊√n'⌋ ∈ [2^30, 2^31)`, so `x0 = (s' + 1)·2^k`
+/// lies in `[√n, √n + 2^k]`; one Newton step from above,
+/// `⌊(x0 + ⌊n / x0⌋) / 2⌋` with `⌊n / x0⌋ = ⌊⌊n / 2^k⌋ / (s' + 1)⌋` (a
+/// division by a divisor below 2^32: three native steps), is never below
+/// `⌊√n⌋` and exceeds it by at most `2^k / 2^31 + 1 ≤ 5`; squaring
+/// corrects the rest.
+pub(crate) fn isqrt_u128_emulated(n: u128) -> u128 {
+    let (hi, lo) = ((n >> 64) as u64, n as u64);
+    if hi == 0 {
+        return u128::from(isqrt_u64(lo));
+    }
+    // bits ∈ 65..=128; k ∈ 2..=33 and n >> 2k has 61 or 62 bits.
+    let bits = 128 - leading_zeros_u64(hi);
+    let k = (bits - 61) / 2;
+    let top = shr_parts(hi, lo, 2 * k) as u64;
+    let s1 = isqrt_u64(top) + 1;
+    let (q, _) = udivrem_small(shr_parts(hi, lo, k), s1);
+    let x0 = u128::from(s1) << k;
+    // ⌊√n⌋ < 2^64: clamping keeps x ≥ ⌊√n⌋.
+    let mut x = ((x0 + q) >> 1).min(u128::from(u64::MAX)) as u64;
+    loop {
+        let (sh, sl) = umul_parts(x, x);
+        if (u128::from(sh) << 64) | u128::from(sl) <= n {
+            break;
+        }
+        x -= 1;
+    }
+    u128::from(x)
+}
+
+/// ⌊√n⌋ of a `u64` by Newton's method from a power of two above √n (native
+/// 64-bit division; at most 6 rounds).
+fn isqrt_u64(n: u64) -> u64 {
+    if n < 2 {
+        return n;
+    }
+    let bits = 64 - leading_zeros_u64(n);
+    // x0 = 2^⌈bits/2⌉ ∈ [√n, 2√n], at most 2^32, so x + n/x ≤ 2^33.
+    let mut x: u64 = 1 << bits.div_ceil(2);
+    loop {
+        let y = (x + n / x) >> 1;
+        if y >= x {
+            break;
+        }
+        x = y;
+    }
+    // The iteration ends at the floor (x < 2^32 here, so x·x cannot wrap).
+    if x.wrapping_mul(x) > n {
+        x -= 1;
+    }
+    x
+}
+
 /// Standard normal CDF Φ(x), error ≤ 2e-12, saturating to exactly 0 / 1 for
 /// |x| ≥ 8.5. Φ(−x) = 1 − Φ(x) holds exactly.
 ///
@@ -580,10 +690,10 @@ pub fn norm_cdf(x: FixedE12) -> RiskResult<FixedE12> {
         Q60_ONE
     } else {
         // xa < 8.5e12 < 2^43: the product is below 2^104; x in Q44, floor.
-        cdf_q60(((xa as i128 * E12_TO_Q60) >> 56) as i64)
+        cdf_q60(mul_shr_u64(xa as u64, E12_TO_Q60 as u64, 56) as i64)
     };
     // upper_q60 ∈ [0, 2^60]: the product is below 2^100.
-    let upper = ((upper_q60 as i128 * SCALE) >> 60).clamp(0, SCALE);
+    let upper = i128::from(mul_shr_u64(upper_q60 as u64, SCALE as u64, 60)).clamp(0, SCALE);
     Ok(FixedE12(if x.0 >= 0 { upper } else { SCALE - upper }))
 }
 
@@ -599,24 +709,30 @@ pub(crate) fn cdf_q60(x_q44: i64) -> i64 {
     let upper = if xa >= CDF_SATURATE_Q44 {
         Q60_ONE
     } else {
-        // Nearest multiple of 1/8 = 2^41 (Q44): i ≤ 68.
-        let i = ((xa + (1 << 40)) >> 41) as usize;
+        // Nearest multiple of 1/8 = 2^41 (Q44): i ≤ 68. (The sums and
+        // differences below are far from overflowing, so they are plain
+        // wrapping operations: the checked ones cost as much as the multiplies
+        // on SBF.)
+        let i = (xa.wrapping_add(1 << 40) >> 41) as usize;
         // |h| ≤ 2^40 (1/16 in Q44) → Q60 by a shift: |h_q| ≤ 2^56.
-        let h_q = (xa as i64 - ((i as i64) << 41)) << 16;
+        let h_q = (xa as i64).wrapping_sub((i as i64) << 41) << 16;
         let coef = &CDF_COEF_Q60[i];
         let mut acc = coef[CDF_TERMS - 1];
         let mut n = CDF_TERMS - 1;
         while n > 0 {
             n -= 1;
             // |coef| < 2^59 and |h_q·acc/2^60| < 2^55: no overflow.
-            acc = coef[n] + mul_q60(h_q, acc);
+            acc = coef[n].wrapping_add(mul_q60(h_q, acc));
         }
-        (CDF_TABLE_Q60[i] + mul_q60(h_q, acc)).clamp(0, Q60_ONE)
+        CDF_TABLE_Q60[i]
+            .wrapping_add(mul_q60(h_q, acc))
+            .clamp(0, Q60_ONE)
     };
     if x_q44 >= 0 {
         upper
     } else {
-        Q60_ONE - upper
+        // upper ∈ [0, 2^60].
+        Q60_ONE.wrapping_sub(upper)
     }
 }
 
@@ -714,6 +830,67 @@ mod tests {
         assert_eq!(sqrt_floor(fx(2 * SCALE)), Ok(fx(1_414_213_562_373)));
         assert_eq!(sqrt_floor(fx(-1)), Err(RiskError::MathDomain));
         assert!(sqrt_floor(fx(i128::MAX)).is_ok());
+    }
+
+    #[test]
+    fn emulated_q60_to_e12_matches() {
+        let mut x: u64 = 0x0bad_cafe_1234_5678;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let t = (i128::from(x as i64) << 3) >> (x % 40);
+            assert_eq!(q60_to_e12_floor_emulated(t), (t * SCALE) >> 60, "{t}");
+        }
+        for t in [
+            0i128,
+            1,
+            -1,
+            (1 << 60) - 1,
+            1 << 60,
+            -(1 << 60),
+            (1 << 66) - 1,
+            -(1 << 66),
+        ] {
+            assert_eq!(q60_to_e12_floor_emulated(t), (t * SCALE) >> 60, "{t}");
+        }
+    }
+
+    #[test]
+    fn emulated_isqrt_matches() {
+        let mut x: u64 = 0x0123_4567_89ab_cdef;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases = std::vec::Vec::new();
+        for _ in 0..50_000 {
+            let n = ((u128::from(next()) << 64) | u128::from(next())) >> (next() % 128);
+            cases.push(n);
+            let r = isqrt_u128(n);
+            for d in [0u128, 1, 2] {
+                if let Some(sq) = (r + d).checked_mul(r + d) {
+                    cases.extend([sq.wrapping_sub(1), sq, sq + 1]);
+                }
+            }
+        }
+        cases.extend([
+            0,
+            1,
+            2,
+            3,
+            4,
+            u128::MAX,
+            u128::MAX - 1,
+            1 << 64,
+            (1 << 64) - 1,
+        ]);
+        cases.extend([u128::from(u64::MAX) * u128::from(u64::MAX), 1 << 127]);
+        for n in cases {
+            assert_eq!(isqrt_u128_emulated(n), isqrt_u128(n), "{n}");
+        }
     }
 
     #[test]

@@ -54,6 +54,16 @@ pub const MAX_EMA_DEVIATION_BPS: u16 = 5_000;
 /// unit: seconds. Shortest and longest delay of a parameter change.
 pub const MIN_PARAM_DELAY_SECS: u32 = 3_600;
 pub const MAX_PARAM_DELAY_SECS: u32 = 7 * 86_400;
+/// unit: seconds. A proposed change not applied within this long after it
+/// became applicable expires (nobody can apply a forgotten proposal later,
+/// at a moment of their choosing).
+pub const PARAM_CHANGE_EXPIRY_SECS: i64 = 7 * 86_400;
+
+/// unit: seconds. Risk-adding checks (withdrawals, trades that raise IM or
+/// MM) refuse a price update older than this: a caller may not pick a stale
+/// update from the oracle's accepted age window (a minute) to add risk at
+/// pre-crash prices.
+pub const RISK_ADDING_MAX_PRICE_AGE_SECS: i64 = 10;
 
 /// One liquidation tier.
 #[repr(C)]

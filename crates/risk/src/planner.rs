@@ -18,7 +18,9 @@
 //! Every option position, and every volatile (non-settlement) collateral
 //! with a positive balance. The settlement stablecoin is never a candidate.
 //! A candidate is eligible only if its planned quantity strictly lowers MM,
-//! so one leg of a hedge whose closing would raise MM is never chosen.
+//! so one leg of a hedge whose closing would raise MM is never chosen;
+//! the one exception is a bankrupt account (equity ≤ 0) in closeout, which
+//! sheds every position (those freeing no MM last) so it can be resolved.
 //!
 //! ## What a liquidation does (the semantics `apply_plan` implements)
 //! - A position slice moves to the liquidator at the value equity credits
@@ -54,6 +56,13 @@
 //! rounded haircut exactly ([`CollateralInput`] has no lots; the unit is one
 //! token native unit). Along every planned path MM is non-increasing, which
 //! the fee's anti-slicing argument needs.
+//!
+//! On SBF the lines of `MM(q)` are evaluated in 64-bit arithmetic whenever
+//! the position's numbers are bounded (every real account), with the same
+//! integers as the `i128` form (see `model`); the minimiser is searched
+//! first and the bound solved only when the minimum reaches it, which
+//! gives the same quantity. Measured in the SBPF v0 VM (`sbf-cu` kit): a
+//! tier-1 plan of 32 positions ≈ 98k CU, ≈ 22k of it the account summary.
 //!
 //! ## Ranking (explicit score, then tie-breaks)
 //! 0. **Restore first, else free the most.** In a soft tier a candidate
@@ -91,18 +100,20 @@
 //! model holds a 27-scenario slope) never pile up in one frame. Frames are
 //! measured (x86-64 proxy, `scripts/stack-sizes.sh`) and listed in the README.
 
+mod model;
 mod rank;
 
+use model::{MmScenarios, PositionModel};
 use rank::{rank_collateral, rank_position, score_e12, RankKey};
 
 use crate::collateral::{CollateralInput, BPS};
 use crate::error::{RiskError, RiskResult};
 use crate::fee::{liquidation_fee, FeeInputs, LiquidationFee};
 use crate::margin::{
-    group_floors, margin_summary_into, ratio_bps, AccountInputs, MarginSummary, PositionInput,
+    margin_summary_into, ratio_bps, AccountInputs, MarginSummary, PositionInput, MAX_UNDERLYINGS,
 };
 use crate::num::{div_floor, to_i64, SafeMath};
-use crate::types::MAX_SCENARIOS;
+use crate::wide::udivrem_u128_u64;
 
 pub use crate::apply::{apply_plan, AccountState};
 
@@ -218,6 +229,8 @@ struct Ctx<'s> {
     /// unit: quote native. Largest MM after a partial (non-closing) call that
     /// still reaches the target; computed once per plan (soft tiers only).
     k_partial: i128,
+    /// The MM scenarios of each underlying, listed once for every candidate.
+    mm: &'s [MmScenarios; MAX_UNDERLYINGS],
 }
 
 impl Ctx<'_> {
@@ -285,6 +298,11 @@ fn div_ceil_pos(n: i128, d: i128) -> i128 {
     if let (Ok(a), Ok(b)) = (u64::try_from(n), u64::try_from(d)) {
         return i128::from(a.div_ceil(b));
     }
+    if let Ok(b) = u64::try_from(d) {
+        // n ≥ 0 and a divisor below 2^64: a 128÷64 division.
+        let (q, r) = udivrem_u128_u64(n as u128, b);
+        return q as i128 + i128::from(r != 0);
+    }
     n / d + i128::from(n % d != 0)
 }
 
@@ -293,133 +311,10 @@ fn div_floor_pos(n: i128, d: i128) -> i128 {
     if let (Ok(a), Ok(b)) = (u64::try_from(n), u64::try_from(d)) {
         return i128::from(a / b);
     }
+    if let Ok(b) = u64::try_from(d) {
+        return udivrem_u128_u64(n as u128, b).0 as i128;
+    }
     n / d
-}
-
-/// `MM(q)` of removing `q` contracts of one position (module docs).
-struct PositionModel<'a> {
-    /// unit: quote native. MM terms the position does not touch.
-    c: i128,
-    pnl: &'a [i64; MAX_SCENARIOS],
-    mask: u32,
-    /// unit: quote native per contract. `σ · (value_s − mark)`.
-    slope: [i64; MAX_SCENARIOS],
-    /// unit: quote native. Net MM floor of the group before (may be < 0).
-    x: i128,
-    /// unit: quote native per contract. `σ · short_floor_mm`.
-    y: i64,
-    /// unit: contracts. |size|.
-    full: i128,
-    /// unit: contracts.
-    lot: i128,
-}
-
-impl<'a> PositionModel<'a> {
-    #[inline(never)] // own SBF frame (holds the 27-scenario slope)
-    fn new(ctx: &Ctx<'a>, p: &PositionInput) -> RiskResult<Self> {
-        let u = &ctx.summary.underlyings[usize::from(p.underlying)];
-        let g = p.kind.group();
-        let sigma = p.size_contracts.signum();
-        let mark = p.series.mark_native;
-        let mut slope = [0i64; MAX_SCENARIOS];
-        for (o, v) in slope.iter_mut().zip(p.series.scenario_values_native.iter()) {
-            *o = v.safe_sub(mark)?.safe_mul(sigma)?;
-        }
-        let (floor_mm, _) = group_floors(i128::from(u.net_floor_mm_native[g]), 0);
-        let w = i128::from(u.worst_loss_mm_native);
-        Ok(Self {
-            c: ctx.mm0.safe_sub(w)?.safe_sub(floor_mm)?,
-            pnl: &u.scenario_pnl_native,
-            mask: u.mm_mask,
-            slope,
-            x: i128::from(u.net_floor_mm_native[g]),
-            y: p.series.short_floor_mm_native.safe_mul(sigma)?,
-            full: i128::from(p.size_contracts.unsigned_abs()),
-            lot: i128::from(p.lot_size_contracts),
-        })
-    }
-
-    /// unit: quote native. MM after removing `q` contracts (0 ≤ q ≤ full).
-    ///
-    /// The products cannot overflow: an i64 times a u64 is below 2^127, and
-    /// the compiler knows it, so each is one widening multiply with no
-    /// overflow check (a checked 128-bit multiply is a library call).
-    fn mm_at(&self, q: i128) -> i128 {
-        // 0 ≤ q ≤ full ≤ 2^63.
-        let q = q.clamp(0, self.full) as u64;
-        let mut w = 0i128;
-        for (s, p) in self.pnl.iter().enumerate() {
-            if self.mask & (1 << s) != 0 {
-                w = w.max(i128::from(self.slope[s]) * i128::from(q) - i128::from(*p));
-            }
-        }
-        let floor = (self.x + i128::from(self.y) * i128::from(q)).max(0);
-        self.c.saturating_add(w).saturating_add(floor)
-    }
-
-    /// The k-th point of the quantity grid: `min(k·lot, full)`.
-    fn grid(&self, k: i128) -> i128 {
-        k.saturating_mul(self.lot).min(self.full)
-    }
-
-    /// Smallest grid quantity with `MM(q) ≤ k`, if any (module docs).
-    fn smallest_reaching(&self, k: i128) -> Option<i128> {
-        let k2 = k - self.c;
-        let (mut lo, mut hi) = (0i128, self.full);
-        for s in 0..=MAX_SCENARIOS {
-            // Line s < MAX_SCENARIOS is scenario s; the last is the `0` of max(0, ·).
-            let (a, b) = if s < MAX_SCENARIOS {
-                if self.mask & (1 << s) == 0 {
-                    continue;
-                }
-                (-i128::from(self.pnl[s]), i128::from(self.slope[s]))
-            } else {
-                (0, 0)
-            };
-            for (ga, gb) in [(0, 0), (self.x, i128::from(self.y))] {
-                let (alpha, beta) = (a + ga, b + gb);
-                if alpha > k2 {
-                    if beta >= 0 {
-                        return None;
-                    }
-                    lo = lo.max(div_ceil_pos(alpha - k2, -beta));
-                } else if beta > 0 {
-                    hi = hi.min(div_floor_pos(k2 - alpha, beta));
-                }
-            }
-        }
-        let q = self.grid(div_ceil_pos(lo, self.lot));
-        (lo <= self.full && q <= hi).then_some(q)
-    }
-
-    /// The grid quantity in `[0, cap]` minimising MM (smallest such), by
-    /// bisection on the sign of the discrete slope of the convex `MM(q)`.
-    fn argmin(&self, cap: i128) -> i128 {
-        let (mut lo, mut hi) = (0i128, div_ceil_pos(cap, self.lot));
-        if hi == 0 {
-            return 0;
-        }
-        // Fast paths by discrete convexity: if the first step does not lower
-        // MM no step does; if the last step still lowers it, every step does.
-        if self.mm_at(self.grid(1)) >= self.mm_at(0) {
-            return 0;
-        }
-        if self.mm_at(self.grid(hi)) < self.mm_at(self.grid(hi - 1)) {
-            return self.grid(hi);
-        }
-        for _ in 0..128 {
-            if lo >= hi {
-                break;
-            }
-            let mid = lo + (hi - lo) / 2;
-            if self.mm_at(self.grid(mid + 1)) >= self.mm_at(self.grid(mid)) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        self.grid(lo)
-    }
 }
 
 /// A candidate's planned quantity and the MM after it.
@@ -430,42 +325,72 @@ struct Choice {
     capped: bool,
 }
 
+impl Choice {
+    /// Placeholder before the first candidate.
+    const NONE: Self = Self {
+        quantity: 0,
+        mm_after: 0,
+        capped: false,
+    };
+}
+
 /// Tier cap of a candidate of `full` units in lots of `lot`: the tier's
 /// fraction rounded down to lots, at least one lot, at most `full`.
 fn tier_cap(ctx: &Ctx, full: i128, lot: i128) -> RiskResult<i128> {
     if ctx.is_closeout() {
         return Ok(full);
     }
-    let raw = div_floor(full.safe_mul(ctx.fraction_bps())?, BPS)?;
-    Ok((raw / lot * lot).max(lot).min(full))
+    let fraction = ctx.fraction_bps();
+    let raw = match u64::try_from(full) {
+        // full < 2^32 and the fraction < 2^32: the product fits u64, and the
+        // floor of a non-negative quotient is the native division.
+        Ok(f) if f >> 32 == 0 => i128::from(f.wrapping_mul(fraction as u64) / BPS as u64),
+        _ => div_floor(full.safe_mul(fraction)?, BPS)?,
+    };
+    // 0 ≤ raw ≤ full < 2^64 and 0 < lot < 2^64: the multiple of the lot below
+    // raw is a native division (a truncating one equals the floor here).
+    let whole = match (u64::try_from(raw), u64::try_from(lot)) {
+        (Ok(r), Ok(l)) if l > 0 => i128::from(r - r % l),
+        _ => raw / lot * lot,
+    };
+    Ok(whole.max(lot).min(full))
 }
 
+/// The plan of position `p` in `out`; whether it is eligible. (An out
+/// parameter and a flag: an `Option<Choice>` result is moved byte by byte
+/// on SBF.)
 #[inline(never)] // own SBF frame: see "Stack" in the module docs
-fn plan_position(ctx: &Ctx, p: &PositionInput) -> RiskResult<Option<Choice>> {
+fn plan_position(ctx: &Ctx, p: &PositionInput, out: &mut Choice) -> RiskResult<bool> {
     if p.size_contracts == 0 {
-        return Ok(None);
+        return Ok(false);
     }
-    let m = PositionModel::new(ctx, p)?;
+    let mut m = PositionModel::EMPTY;
+    m.init(ctx, p)?;
     let cap = tier_cap(ctx, m.full, m.lot)?;
-    let (quantity, capped) = if ctx.is_closeout() {
-        (m.argmin(m.full), false)
-    } else {
-        match m.smallest_reaching(ctx.k_partial) {
-            Some(q) if q <= cap => (q, false),
-            // cap < q_lo: MM falls all the way to the cap.
-            Some(_) => (cap, true),
-            None => {
-                let q = m.argmin(cap);
-                (q, q == cap && cap < m.full)
-            }
+    // A bankrupt account (equity ≤ 0) must be able to shed every live
+    // position, even one whose closing frees no MM (a worthless long it
+    // could open while underwater, at the mark): otherwise it could never
+    // reach `resolve_bankruptcy`. Such positions rank after every MM-freeing
+    // one. A settled position is cash, booked by `settle_positions`.
+    let bankrupt =
+        ctx.is_closeout() && ctx.equity <= 0 && p.series.flags & crate::series::FLAG_SETTLED == 0;
+    // `known`: MM at the quantity when the minimiser search already has it.
+    let (quantity, capped, known) = if ctx.is_closeout() {
+        match m.argmin(m.full) {
+            (0, _) if bankrupt => (m.full, false, None),
+            (q, mm) => (q, false, Some(mm)),
         }
+    } else {
+        let (q, capped, mm) = m.plan_partial(ctx.k_partial, cap);
+        (q, capped, Some(mm))
     };
-    let mm_after = m.mm_at(quantity);
-    Ok((quantity > 0 && mm_after < ctx.mm0).then_some(Choice {
+    let mm_after = known.unwrap_or_else(|| m.mm_at(quantity));
+    *out = Choice {
         quantity,
         mm_after,
         capped,
-    }))
+    };
+    Ok(quantity > 0 && (mm_after < ctx.mm0 || bankrupt))
 }
 
 /// `(haircut before, model)` of selling collateral `c`: MM after selling `a`.
@@ -526,25 +451,32 @@ pub fn plan_liquidation_with(
 ) -> RiskResult<LiquidationPlan> {
     params.validate()?;
     margin_summary_into(inputs, summary)?;
-    let ctx = context(summary, params)?;
-    let mut best: Option<(RankKey, Candidate, Choice)> = None;
+    let mut mm = [MmScenarios::EMPTY; MAX_UNDERLYINGS];
+    let ctx = context(summary, params, &mut mm)?;
+    // The best so far, in plain locals (an `Option` of the whole tuple is
+    // moved byte by byte on SBF).
+    let mut found = false;
+    let (mut key, mut candidate, mut ch) = (RankKey::NONE, Candidate::Position(0), Choice::NONE);
+    let (mut k, mut c) = (RankKey::NONE, Choice::NONE);
     for (i, p) in inputs.positions.iter().enumerate() {
-        if let Some(ch) = plan_position(&ctx, p)? {
-            let key = rank_position(&ctx, p, &ch, i)?;
-            if best.as_ref().is_none_or(|b| key.beats(&b.0)) {
-                best = Some((key, Candidate::Position(i as u8), ch));
+        if plan_position(&ctx, p, &mut c)? {
+            rank_position(&ctx, p, &c, i, &mut k)?;
+            if !found || k.beats(&key) {
+                (found, key, candidate, ch) = (true, k, Candidate::Position(i as u8), c);
             }
         }
     }
     for (j, c) in inputs.collaterals.iter().enumerate() {
-        if let Some(ch) = plan_collateral(&ctx, c)? {
-            let key = rank_collateral(&ctx, c, &ch, j)?;
-            if best.as_ref().is_none_or(|b| key.beats(&b.0)) {
-                best = Some((key, Candidate::Collateral(j as u8), ch));
+        if let Some(c2) = plan_collateral(&ctx, c)? {
+            let k = rank_collateral(&ctx, c, &c2, j)?;
+            if !found || k.beats(&key) {
+                (found, key, candidate, ch) = (true, k, Candidate::Collateral(j as u8), c2);
             }
         }
     }
-    let (key, candidate, ch) = best.ok_or(RiskError::NoLiquidationCandidate)?;
+    if !found {
+        return Err(RiskError::NoLiquidationCandidate);
+    }
     build_plan(
         &ctx,
         inputs,
@@ -580,7 +512,8 @@ pub fn evaluate_liquidation_with(
 ) -> RiskResult<LiquidationPlan> {
     params.validate()?;
     margin_summary_into(inputs, summary)?;
-    let ctx = context(summary, params)?;
+    let mut mm = [MmScenarios::EMPTY; MAX_UNDERLYINGS];
+    let ctx = context(summary, params, &mut mm)?;
     let q = i128::from(quantity);
     let (mm_after, cap, value) = match candidate {
         Candidate::Position(i) => {
@@ -588,7 +521,8 @@ pub fn evaluate_liquidation_with(
                 .positions
                 .get(usize::from(i))
                 .ok_or(RiskError::InvalidInput)?;
-            let m = PositionModel::new(&ctx, p)?;
+            let mut m = PositionModel::EMPTY;
+            m.init(&ctx, p)?;
             if q % m.lot != 0 && q != m.full {
                 return Err(RiskError::InvalidInput);
             }
@@ -638,10 +572,20 @@ pub fn evaluate_liquidation_with(
     )
 }
 
-fn context<'s>(summary: &'s MarginSummary, params: &'s LiquidationParams) -> RiskResult<Ctx<'s>> {
+/// The shared state of a plan; `mm` is scratch for the MM scenario lists.
+fn context<'s>(
+    summary: &'s MarginSummary,
+    params: &'s LiquidationParams,
+    mm: &'s mut [MmScenarios; MAX_UNDERLYINGS],
+) -> RiskResult<Ctx<'s>> {
     let tier = params
         .tier_of(summary.ratio_bps)
         .ok_or(RiskError::AccountHealthy)?;
+    let used = usize::from(summary.underlying_count).min(MAX_UNDERLYINGS);
+    for (m, u) in mm.iter_mut().zip(&summary.underlyings[..used]) {
+        m.fill(u);
+    }
+    let mm = &*mm;
     let mut ctx = Ctx {
         summary,
         params,
@@ -649,6 +593,7 @@ fn context<'s>(summary: &'s MarginSummary, params: &'s LiquidationParams) -> Ris
         mm0: i128::from(summary.mm_native),
         tier,
         k_partial: 0,
+        mm,
     };
     if !ctx.is_closeout() {
         ctx.k_partial = ctx.mm_bound(false)?;

@@ -25,29 +25,32 @@
 //! e12 multiplies, 43 Q60 multiplies, 2 divisions, 2 ln, 2 exp, 1 square
 //! root, 2 Φ and 1 φ.
 //!
-//! Estimated SBF compute units (our estimates from the instruction mix,
-//! not measurements; published figures for generic `u128` fixed-point
-//! libraries are tens to ~100 CU per `i128` mul/div and ~3–5k CU per
-//! ln/exp/sqrt, which these kernels are designed to undercut):
+//! On SBF the arithmetic is 64-bit only (`crate::wide`): the VM has 64-bit
+//! multiply and unsigned divide instructions (1 CU each) but no high-half
+//! multiply, so every `i128` multiply, division or variable shift, and with
+//! overflow checks on even a plain `u64`/`i64` multiply, is a call into a
+//! software routine of 35–300 CU. A Q60 multiply is four 32×32 products
+//! (≈ 17 CU); 64×64→128 products (d1, the price legs) take four products and
+//! a carry chain; divisions by the scale are three native `udiv64` steps;
+//! 2^83 / v is two native steps; the square root is Newton's method in
+//! `u64`; additions that cannot overflow are plain wrapping ones. Measured
+//! in the SBPF v0 VM (solana-sbpf 0.13.1, upstream-LLVM build, the
+//! project's `sbf-cu` kit) on the `benches/series.rs` inputs:
 //!
-//! | op                                        | est. CU | why                                        |
-//! |-------------------------------------------|---------|--------------------------------------------|
-//! | e12 multiply (64×64→128 + ÷10^12)         | ~80     | emulated 128-bit product, 3 `udiv64`, sign |
-//! | Q60 multiply (64×64→128 + shift)          | ~30     | emulated 128-bit product, no division      |
-//! | variable division (`u128` / `u128`)       | ~600    | software long division                     |
-//! | `ln` overhead beyond its 7 Q60 multiplies | ~120    | clz, one 64×64 product, table, ×10^12      |
-//! | Φ overhead beyond its 7 Q60 multiplies    | ~40     | shifts and masks, table                    |
-//! | `exp` overhead beyond its 7 Q60 multiplies| ~150    | reduction, table 2^(j/32), ×10^12, shift   |
-//! | integer square root                       | ~4,500  | ≤ 7 `u128` divisions (once per series)     |
+//! | part                                     | CU      |
+//! |------------------------------------------|---------|
+//! | one refresh (`series_risk`)              | ≈ 30.3k |
+//! | per non-reference scenario (d1, 2 Φ, price, per contract) | ≈ 610 |
+//! | `ln` (×10 per refresh)                   | ≈ 360   |
+//! | `TimeTerms::new` (√T, e^{−rT}, ln K)     | ≈ 1.4k  |
+//! | `VolTerms::new` (×3)                     | ≈ 360   |
+//! | reference scenario with the Greeks       | ≈ 2.5k  |
 //!
-//! One refresh: 47 × 80 + 543 × 30 + 4 × 600 + 4,500 + 54 × 40 +
-//! 10 × 120 + 2 × 150, and ~3,000 for loops and checks, ≈ 34k CU (≈ 1.3k CU
-//! per scenario); a realistic range is 25–50k CU, comfortably inside one
-//! instruction's budget. The program's tests should pin the real figure
-//! under a tight compute limit.
+//! (was ≈ 75k before the 64-bit forms, when a Φ alone took ≈ 740 CU).
 //!
-//! Natively (x86-64, `cargo bench --bench series`) a refresh takes ≈ 1.4 µs,
-//! ≈ 2.3× the floating-point twin of the same algorithm (was ≈ 4.1 µs, 6.7×).
+//! Natively (x86-64, `cargo bench --bench series`) a refresh takes ≈ 1.4–2 µs,
+//! ≈ 2.3–3× the floating-point twin of the same algorithm (was ≈ 4.1 µs, 6.7×);
+//! there the native 128-bit forms are kept (same results).
 //! The nine logarithms are computed in a loop of their own, ahead of the
 //! scenarios, so that their latency-bound series overlap.
 
@@ -56,10 +59,11 @@ use crate::black76::{
     TimeTerms, VolTerms, MAX_VOL_E6, MIN_VOL_E6,
 };
 use crate::error::{RiskError, RiskResult};
-use crate::fixed::{div_small_floor, mul_floor_u64, FixedE12};
+use crate::fixed::{div_small_floor, mul_floor_u64, mul_u64_wide, FixedE12};
 use crate::math::ln;
 use crate::num::to_i64;
 use crate::types::{ScenarioGrid, SeriesRisk, MAX_SCENARIOS, MAX_SPOT_SHOCKS, MAX_VOL_SHOCKS};
+use crate::wide::mul_i64_wide;
 
 /// `SeriesRisk::flags` bit: computed from a settlement price (expired, intrinsic only).
 pub const FLAG_SETTLED: u32 = 1;
@@ -152,9 +156,15 @@ impl ScenarioGrid {
 
 /// Strictly ascending, contains 0, each in (−10_000, MAX_SHOCK_BPS].
 fn valid_shocks(shocks: &[i32]) -> bool {
-    let in_range = shocks.iter().all(|&s| s > -10_000 && s <= MAX_SHOCK_BPS);
-    let ascending = shocks.windows(2).all(|w| w[0] < w[1]);
-    in_range && ascending && shocks.contains(&0)
+    // One pass: each in range and above its predecessor, and a zero seen.
+    let (mut ok, mut zero) = (true, false);
+    let mut prev = i32::MIN;
+    for (k, &s) in shocks.iter().enumerate() {
+        ok &= s > -10_000 && s <= MAX_SHOCK_BPS && (k == 0 || prev < s);
+        zero |= s == 0;
+        prev = s;
+    }
+    ok && zero
 }
 
 /// Position of the zero shock (the grid is validated, so it exists).
@@ -168,7 +178,13 @@ fn zero_index(shocks: &[i32]) -> RiskResult<usize> {
 /// precision: e12. `spot · (1 + shock_bps/10^4)`, floor; fails if it reaches 0.
 fn shocked_spot_floor(spot: FixedE12, shock_bps: i32) -> RiskResult<FixedE12> {
     // A constant divisor: a few multiplies instead of a 128-bit division.
-    let v = div_small_floor(spot.0.saturating_mul(BPS + i128::from(shock_bps)), BPS_U64);
+    let factor = BPS + i128::from(shock_bps);
+    let product = match (u64::try_from(spot.0), u64::try_from(factor)) {
+        // Both non-negative and below 2^64: one 64×64 product, never saturated.
+        (Ok(s), Ok(f)) => mul_u64_wide(s, f) as i128,
+        _ => spot.0.saturating_mul(factor),
+    };
+    let v = div_small_floor(product, BPS_U64);
     if v <= 0 {
         return Err(RiskError::NonPositivePrice);
     }
@@ -181,7 +197,7 @@ pub fn shocked_vol_e6(vol_e6: u32, shock_bps: i32) -> u32 {
     // divisor (no 128-bit division); it differs from truncation only for
     // negative values, which clamp to the minimum either way.
     let v = div_small_floor(
-        i128::from(vol_e6) * (10_000 + i128::from(shock_bps)),
+        mul_i64_wide(i64::from(vol_e6), 10_000 + i64::from(shock_bps)),
         BPS_U64,
     );
     v.clamp(i128::from(MIN_VOL_E6), i128::from(MAX_VOL_E6)) as u32
@@ -255,11 +271,16 @@ pub fn series_risk(
         computed_at_ts: market.now_ts,
         mark_native: mark,
         scenario_values_native: values,
-        delta_e9: to_i64(greeks.delta.mul_floor(FixedE12(i128::from(cs) * 1_000))?.0)?,
+        delta_e9: to_i64(
+            greeks
+                .delta
+                .mul_floor(FixedE12(mul_u64_wide(cs, 1_000) as i128))?
+                .0,
+        )?,
         gamma_e9: to_i64(
             greeks
                 .gamma_spot
-                .mul_floor(FixedE12(i128::from(cs) * 10))?
+                .mul_floor(FixedE12(mul_u64_wide(cs, 10) as i128))?
                 .0,
         )?,
         vega_native: to_i64(div_small_floor(
@@ -361,9 +382,13 @@ fn short_floors_ceil(series: &SeriesParams, spot: FixedE12) -> RiskResult<(i64, 
 
 /// `notional · bps / 10^4` rounded towards +∞ (the divisor is a constant).
 fn bps_of_ceil(notional: i128, bps: u16) -> RiskResult<i128> {
-    let p = notional
-        .checked_mul(i128::from(bps))
-        .ok_or(RiskError::MathOverflow)?;
+    let p = match u64::try_from(notional) {
+        // Non-negative and below 2^64: one 64×64 product, no overflow.
+        Ok(n) => mul_u64_wide(n, u64::from(bps)) as i128,
+        Err(_) => notional
+            .checked_mul(i128::from(bps))
+            .ok_or(RiskError::MathOverflow)?,
+    };
     // ceil(p / d) = −floor(−p / d); |p| < 2^127, so the negations are in range.
     Ok(-div_small_floor(-p, BPS_U64))
 }

@@ -88,7 +88,7 @@ pub fn taken_slice(before: &Holdings, after: &Holdings) -> Result<Taken> {
         .filter(|s| before.size_of(s) != after.size_of(s));
     let series = changed
         .next()
-        .ok_or(error!(VaultError::UnexpectedPositionChange))?;
+        .ok_or_else(|| error!(VaultError::UnexpectedPositionChange))?;
     // A series that changed appears once in `before` and once in `after`.
     require!(
         changed.all(|s| s == series),

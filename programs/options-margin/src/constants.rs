@@ -29,6 +29,16 @@ pub const MAX_ACCOUNT_POSITIONS: usize = 32;
 /// so 48 leaves room for a separate fee payer and a CPI caller's own
 /// accounts. Deposits and trades that would cross it fail with `AccountTooWide`.
 pub const MAX_ACCOUNT_WIDTH: usize = 48;
+/// Seed of a loss shard: `["loss_shard", exchange, index u8]`.
+pub const LOSS_SHARD_SEED: &[u8] = b"loss_shard";
+/// Loss shards per exchange (see `state::LossShard`).
+pub const LOSS_SHARDS: u8 = 16;
+
+/// The loss shard of the margin account at `margin`.
+pub fn loss_shard_index(margin: &anchor_lang::prelude::Pubkey) -> u8 {
+    margin.to_bytes()[0] % LOSS_SHARDS
+}
+
 /// Collateral mints one exchange can register.
 pub const MAX_EXCHANGE_COLLATERALS: u8 = 16;
 
@@ -45,9 +55,5 @@ pub const SERIES_SEED: &[u8] = b"series";
 pub const MAX_UNDERLYINGS: u8 = 8;
 /// unit: seconds. Longest time to expiry a series may be created with (2 years).
 pub const MAX_SERIES_TENOR_SECS: i64 = 2 * 365 * 86_400;
-/// unit: seconds. After the first settlement price of a series is
-/// recorded, an update published closer to expiry may replace it for this
-/// long; then it is final and positions settle.
-pub const SETTLEMENT_DISPUTE_SECS: i64 = 600;
 /// precision: e6. Volatility bounds: 1% to 500%.
 pub use options_margin_risk::black76::{MAX_VOL_E6, MIN_VOL_E6};

@@ -117,7 +117,7 @@ pub enum ErrorCode {
     HealthWouldFall,
     #[msg("The series is not settled yet")]
     SeriesNotSettled,
-    #[msg("Settlement price must be published at or after expiry (and within the window unless it has passed)")]
+    #[msg("The settlement price must be the update that straddles expiry (previous update before expiry, this one at or after it)")]
     SettlementPriceOutOfWindow,
     #[msg("The series has not expired yet")]
     SeriesNotExpired,
@@ -159,12 +159,6 @@ pub enum ErrorCode {
     NoPendingChange,
     #[msg("The parameter change's delay has not elapsed")]
     ChangeDelayNotElapsed,
-    #[msg("A settlement price is already recorded that was published at least as close to expiry")]
-    SettlementNotCloser,
-    #[msg("The settlement price is final: its dispute window has closed")]
-    SettlementFinal,
-    #[msg("The settlement price is not final yet: positions settle after the dispute window")]
-    SettlementNotFinal,
     #[msg("The vault holds fewer tokens than this payout (an unassigned socialised loss)")]
     VaultShortfall,
     #[msg("A protocol invariant does not hold (a bug: please report it)")]
@@ -187,6 +181,12 @@ pub enum ErrorCode {
     RiskMathDomain,
     #[msg("Risk engine: the series has not expired")]
     RiskSeriesNotExpired,
+    #[msg("A risk-adding instruction needs price updates at most 10 s old")]
+    PriceTooOldToAddRisk,
+    #[msg("The parameter change expired unapplied: propose it again")]
+    ChangeExpired,
+    #[msg("The loss shard is not the margin account's (see pda::loss_shard_of)")]
+    WrongLossShard,
 }
 
 impl ErrorCode {
@@ -206,7 +206,6 @@ impl ErrorCode {
                 | ErrorCode::NothingToLiquidate
                 | ErrorCode::NotBankrupt
                 | ErrorCode::SeriesSettled
-                | ErrorCode::SettlementNotCloser
                 | ErrorCode::NoPosition
         )
     }
@@ -223,6 +222,7 @@ impl ErrorCode {
                 | ErrorCode::StaleVolatility
                 | ErrorCode::VolatilityChangedSinceRefresh
                 | ErrorCode::OraclePriceDeviatesFromEma
+                | ErrorCode::PriceTooOldToAddRisk
         )
     }
 
@@ -242,7 +242,7 @@ impl ErrorCode {
 }
 
 /// Every variant, in code order (for [`ErrorCode::from_code`] and clients).
-pub const ALL: [ErrorCode; 83] = [
+pub const ALL: [ErrorCode; 82] = [
     ErrorCode::OracleWrongOwner,
     ErrorCode::OracleInvalidAccount,
     ErrorCode::OracleWrongFeed,
@@ -312,9 +312,6 @@ pub const ALL: [ErrorCode; 83] = [
     ErrorCode::OraclePriceDeviatesFromEma,
     ErrorCode::NoPendingChange,
     ErrorCode::ChangeDelayNotElapsed,
-    ErrorCode::SettlementNotCloser,
-    ErrorCode::SettlementFinal,
-    ErrorCode::SettlementNotFinal,
     ErrorCode::VaultShortfall,
     ErrorCode::InvariantViolation,
     ErrorCode::RiskDivisionByZero,
@@ -326,6 +323,8 @@ pub const ALL: [ErrorCode; 83] = [
     ErrorCode::RiskInvalidTiers,
     ErrorCode::RiskMathDomain,
     ErrorCode::RiskSeriesNotExpired,
+    ErrorCode::PriceTooOldToAddRisk,
+    ErrorCode::ChangeExpired,
 ];
 
 const _: () = {

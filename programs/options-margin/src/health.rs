@@ -36,8 +36,6 @@
 //! The numbers themselves come from the risk crate's `margin_totals` with
 //! the IM floor, the same functions the bot, the CLI and the simulator call.
 
-use std::cell::Ref;
-
 use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 use options_margin_risk::collateral::CollateralInput;
@@ -49,6 +47,7 @@ use crate::constants::{BPS, MAX_ACCOUNT_COLLATERALS, MAX_ACCOUNT_POSITIONS};
 use crate::error::ErrorCode;
 use crate::math::risk_error;
 use crate::oracle::{read_price, OraclePrice, PriceSide};
+use crate::reader::{read_zero_copy, AccountRead};
 use crate::state::{Collateral, Exchange, MarginAccount, Series, Underlying};
 
 /// What a margin check found.
@@ -93,13 +92,10 @@ pub enum Valuation {
     Conservative,
 }
 
-fn take<'a, 'info>(
-    remaining: &'a [AccountInfo<'info>],
-    cursor: &mut usize,
-) -> Result<&'a AccountInfo<'info>> {
+fn take<'a, A: AccountRead>(remaining: &'a [A], cursor: &mut usize) -> Result<&'a A> {
     let info = remaining
         .get(*cursor)
-        .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+        .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?;
     *cursor += 1;
     Ok(info)
 }
@@ -115,16 +111,15 @@ struct LoadedCollateral {
 /// Reads one collateral config and price. The config must belong to
 /// `exchange` and `mint`; the update may not be older than the one the
 /// account was last valued at for this mint.
-fn load_collateral<'info>(
-    config_info: &'info AccountInfo<'info>,
-    oracle: &'info AccountInfo<'info>,
+fn load_collateral<A: AccountRead>(
+    config_info: &A,
+    oracle: &A,
     exchange: &Pubkey,
     balance: &crate::state::CollateralBalance,
     now_ts: i64,
 ) -> Result<LoadedCollateral> {
-    let loader = AccountLoader::<Collateral>::try_from(config_info)
-        .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
-    let c = loader.load()?;
+    let c: Collateral =
+        read_zero_copy(config_info).ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?;
     require!(
         c.exchange == *exchange && c.mint == balance.mint,
         ErrorCode::HealthAccountsMismatch
@@ -196,40 +191,44 @@ fn check_series_fresh(
     })
 }
 
-/// Borrows a `Series` straight from its account data (owner and
-/// discriminator checked), so the reference can outlive this call.
-fn series_ref<'a, 'info>(info: &'a AccountInfo<'info>) -> Result<Ref<'a, Series>> {
-    require!(info.owner == &crate::ID, ErrorCode::HealthAccountsMismatch);
-    let data = info.try_borrow_data()?;
+/// Borrows a series' account data (owner, discriminator and size
+/// checked), zero-copy: [`series_of`] reads the `Series` in it.
+fn series_data<A: AccountRead>(info: &A) -> Result<A::Data<'_>> {
+    require!(
+        info.owner() == &crate::ID,
+        ErrorCode::HealthAccountsMismatch
+    );
+    let data = info.data()?;
     require!(
         data.len() >= Series::SPACE && &data[..8] == Series::DISCRIMINATOR,
         ErrorCode::HealthAccountsMismatch
     );
-    Ok(Ref::map(data, |d| {
-        bytemuck::from_bytes::<Series>(&d[8..Series::SPACE])
-    }))
+    Ok(data)
+}
+
+/// The `Series` in account data checked by [`series_data`]. Account data
+/// is 8-byte aligned (the runtime aligns it; `KeyedAccount` keeps it so).
+fn series_of(data: &[u8]) -> &Series {
+    bytemuck::from_bytes::<Series>(&data[8..Series::SPACE])
 }
 
 /// Loads the series of every position, in slot order.
-fn load_series<'a, 'info>(
+fn load_series<'a, A: AccountRead>(
     account: &MarginAccount,
     exchange_key: &Pubkey,
-    remaining: &'info [AccountInfo<'info>],
+    remaining: &'a [A],
     cursor: &mut usize,
-) -> Result<Vec<Ref<'a, Series>>>
-where
-    'info: 'a,
-{
+) -> Result<Vec<A::Data<'a>>> {
     let mut out = Vec::with_capacity(MAX_ACCOUNT_POSITIONS);
     for p in account.active_positions() {
         let info = take(remaining, cursor)?;
-        require!(*info.key == p.series, ErrorCode::HealthAccountsMismatch);
-        let series = series_ref(info)?;
+        require!(*info.key() == p.series, ErrorCode::HealthAccountsMismatch);
+        let data = series_data(info)?;
         require!(
-            series.exchange == *exchange_key,
+            series_of(&data).exchange == *exchange_key,
             ErrorCode::HealthAccountsMismatch
         );
-        out.push(series);
+        out.push(data);
     }
     Ok(out)
 }
@@ -237,29 +236,41 @@ where
 /// Everything a margin check read from `remaining_accounts`, validated:
 /// collateral prices (spot and conservative), the series (borrowed,
 /// zero-copy) and their grids, and the flags risk-adding checks refuse.
-pub struct LoadedInputs<'a> {
-    collaterals: [Option<LoadedCollateral>; MAX_ACCOUNT_COLLATERALS],
-    collateral_mints: [Pubkey; MAX_ACCOUNT_COLLATERALS],
-    collateral_count: usize,
+pub struct LoadedInputs<'a, A: AccountRead + 'a> {
+    /// `(mint, price)` per volatile collateral slot in use, slot order (on
+    /// the heap: SBF frames are 4 KiB and a handler may hold two of these).
+    collaterals: Vec<(Pubkey, LoadedCollateral)>,
     settlement_mint: Pubkey,
     grids: Vec<ScenarioGrid>,
-    series: Vec<Ref<'a, Series>>,
+    /// The data of each position's series account (zero-copy).
+    series: Vec<A::Data<'a>>,
     underlying_of: [u8; MAX_ACCOUNT_POSITIONS],
     /// Some series' volatility is stale.
     stale_vol: bool,
     /// Some underlying's price is further from its EMA than allowed.
     ema_deviation: bool,
+    /// unit: unix seconds. Oldest publish time among the updates read (i64::MAX: none).
+    oldest_price_ts: i64,
+    /// unit: unix seconds. The clock of the check.
+    now_ts: i64,
     im_floor_ratio_bps: u32,
     loss_index_e12: u64,
 }
 
-impl<'a> LoadedInputs<'a> {
+impl<'a, A: AccountRead + 'a> LoadedInputs<'a, A> {
     /// What risk-adding instructions require beyond initial margin: fresh
-    /// volatility on every series (`StaleVolatility`) and every underlying
-    /// price near its EMA (`OraclePriceDeviatesFromEma`).
+    /// volatility on every series (`StaleVolatility`), every underlying
+    /// price near its EMA (`OraclePriceDeviatesFromEma`), and every update
+    /// at most `RISK_ADDING_MAX_PRICE_AGE_SECS` old (`PriceTooOldToAddRisk`;
+    /// it may be older than the vectors it validates, within the price band,
+    /// so that a refresh someone sent first never fails the transaction).
     pub fn require_risk_adding_allowed(&self) -> Result<()> {
         require!(!self.stale_vol, ErrorCode::StaleVolatility);
         require!(!self.ema_deviation, ErrorCode::OraclePriceDeviatesFromEma);
+        let too_old = self.oldest_price_ts != i64::MAX
+            && self.now_ts.saturating_sub(self.oldest_price_ts)
+                > options_margin_risk::params::RISK_ADDING_MAX_PRICE_AGE_SECS;
+        require!(!too_old, ErrorCode::PriceTooOldToAddRisk);
         Ok(())
     }
 
@@ -270,9 +281,11 @@ impl<'a> LoadedInputs<'a> {
         let mut positions = Vec::with_capacity(self.series.len());
         let mut series = self.series.iter();
         for (i, p) in account.active_positions().enumerate() {
-            let s = series
-                .next()
-                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            let s = series_of(
+                series
+                    .next()
+                    .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?,
+            );
             positions.push(PositionInput {
                 series: s.risk.as_risk(),
                 underlying: self.underlying_of[i],
@@ -315,7 +328,7 @@ impl<'a> LoadedInputs<'a> {
                 CollateralInput::settlement(
                     c.balance_native
                         .checked_sub(owed)
-                        .ok_or(error!(ErrorCode::MathOverflow))?,
+                        .ok_or_else(|| error!(ErrorCode::MathOverflow))?,
                 )
             } else {
                 let loaded = self.loaded_collateral(&c.mint)?;
@@ -333,12 +346,19 @@ impl<'a> LoadedInputs<'a> {
         Ok(out)
     }
 
-    fn loaded_collateral(&self, mint: &Pubkey) -> Result<LoadedCollateral> {
-        self.collateral_mints[..self.collateral_count]
+    fn find_collateral(&self, mint: &Pubkey) -> Option<&LoadedCollateral> {
+        self.collaterals
             .iter()
-            .position(|m| m == mint)
-            .and_then(|i| self.collaterals[i])
-            .ok_or(error!(ErrorCode::HealthAccountsMismatch))
+            .find(|(m, _)| m == mint)
+            .map(|(_, c)| c)
+    }
+
+    /// Lazy error: an eager `error!` allocates its strings on the bump
+    /// heap even on success, and the heap is never freed.
+    fn loaded_collateral(&self, mint: &Pubkey) -> Result<LoadedCollateral> {
+        self.find_collateral(mint)
+            .copied()
+            .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))
     }
 
     /// precision: e12 USD per whole token. The spot asset price a collateral was loaded at.
@@ -352,7 +372,7 @@ impl<'a> LoadedInputs<'a> {
     /// writes the margin account.
     pub fn record_publish_times(&self, account: &mut MarginAccount) {
         for c in account.collaterals.iter_mut() {
-            if let Ok(loaded) = self.loaded_collateral(&c.mint) {
+            if let Some(loaded) = self.find_collateral(&c.mint) {
                 c.last_publish_time = c.last_publish_time.max(loaded.publish_time);
             }
         }
@@ -362,8 +382,8 @@ impl<'a> LoadedInputs<'a> {
     pub fn series_at(&self, i: usize) -> Result<&Series> {
         self.series
             .get(i)
-            .map(|s| &**s)
-            .ok_or(error!(ErrorCode::HealthAccountsMismatch))
+            .map(|d| series_of(d))
+            .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))
     }
 
     /// Runs `f` on the risk crate's inputs for `account`.
@@ -399,31 +419,24 @@ impl<'a> LoadedInputs<'a> {
 }
 
 /// Reads and validates the margin-check accounts of `account` (module docs).
-pub fn load_inputs<'info>(
+pub fn load_inputs<'a, A: AccountRead>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
-    remaining: &'info [AccountInfo<'info>],
+    remaining: &'a [A],
     now_ts: i64,
-) -> Result<LoadedInputs<'info>> {
-    let mut collaterals = [None; MAX_ACCOUNT_COLLATERALS];
-    let mut collateral_mints = [Pubkey::default(); MAX_ACCOUNT_COLLATERALS];
-    let mut count = 0usize;
+) -> Result<LoadedInputs<'a, A>> {
+    let mut collaterals = Vec::with_capacity(MAX_ACCOUNT_COLLATERALS);
     let mut cursor = 0usize;
+    let mut oldest_price_ts = i64::MAX;
     for balance in account.active_collaterals() {
-        collateral_mints[count] = balance.mint;
         if balance.mint != exchange.settlement_mint {
             let config = take(remaining, &mut cursor)?;
             let oracle = take(remaining, &mut cursor)?;
-            collaterals[count] = Some(load_collateral(
-                config,
-                oracle,
-                exchange_key,
-                balance,
-                now_ts,
-            )?);
+            let loaded = load_collateral(config, oracle, exchange_key, balance, now_ts)?;
+            oldest_price_ts = oldest_price_ts.min(loaded.publish_time);
+            collaterals.push((balance.mint, loaded));
         }
-        count += 1;
     }
 
     let series = load_series(account, exchange_key, remaining, &mut cursor)?;
@@ -434,22 +447,30 @@ pub fn load_inputs<'info>(
         Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
     let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
     let (mut stale_vol, mut ema_deviation) = (false, false);
-    for (i, s) in series.iter().enumerate() {
+    for (i, data) in series.iter().enumerate() {
+        let s = series_of(data);
         let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
             Some(index) => index,
             None => {
                 let info = take(remaining, &mut cursor)?;
-                require!(*info.key == s.underlying, ErrorCode::HealthAccountsMismatch);
-                let loader = AccountLoader::<Underlying>::try_from(info)
-                    .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
-                let underlying = loader.load()?;
+                require!(
+                    *info.key() == s.underlying,
+                    ErrorCode::HealthAccountsMismatch
+                );
+                let underlying: Underlying = read_zero_copy(info)
+                    .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?;
                 require!(
                     underlying.exchange == *exchange_key,
                     ErrorCode::HealthAccountsMismatch
                 );
                 let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
                 ema_deviation |= !price.near_ema(exchange.risk.max_ema_deviation_bps);
-                for other in series.iter().filter(|o| o.underlying == s.underlying) {
+                oldest_price_ts = oldest_price_ts.min(price.publish_time);
+                for other in series
+                    .iter()
+                    .map(|d| series_of(d))
+                    .filter(|o| o.underlying == s.underlying)
+                {
                     let f = check_series_fresh(other, &underlying, &price, exchange, now_ts)?;
                     stale_vol |= f.stale_vol;
                 }
@@ -463,14 +484,14 @@ pub fn load_inputs<'info>(
     require!(cursor == remaining.len(), ErrorCode::HealthAccountsMismatch);
     Ok(LoadedInputs {
         collaterals,
-        collateral_mints,
-        collateral_count: count,
         settlement_mint: exchange.settlement_mint,
         grids,
         series,
         underlying_of,
         stale_vol,
         ema_deviation,
+        oldest_price_ts,
+        now_ts,
         im_floor_ratio_bps: exchange.risk.im_floor_ratio_bps,
         loss_index_e12: exchange.loss_index_e12,
     })
@@ -478,14 +499,14 @@ pub fn load_inputs<'info>(
 
 /// Computes equity, IM and MM of `account` from `remaining` at `valuation`.
 /// A conservative check also enforces [`LoadedInputs::require_risk_adding_allowed`].
-pub fn account_margin<'info>(
+pub fn account_margin<'a, A: AccountRead>(
     account: &MarginAccount,
     exchange: &Exchange,
     exchange_key: &Pubkey,
-    remaining: &'info [AccountInfo<'info>],
+    remaining: &'a [A],
     now_ts: i64,
     valuation: Valuation,
-) -> Result<(MarginSummary, LoadedInputs<'info>)> {
+) -> Result<(MarginSummary, LoadedInputs<'a, A>)> {
     let loaded = load_inputs(account, exchange, exchange_key, remaining, now_ts)?;
     if valuation == Valuation::Conservative {
         loaded.require_risk_adding_allowed()?;

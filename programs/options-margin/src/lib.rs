@@ -14,10 +14,12 @@ pub mod create;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod heap;
 pub mod instructions;
 pub mod math;
 pub mod oracle;
 pub mod pda;
+pub mod reader;
 pub mod state;
 
 use instructions::*;
@@ -70,6 +72,12 @@ pub mod options_margin {
     /// The proposed admin accepts (step two of two).
     pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
         instructions::accept_admin(ctx)
+    }
+
+    /// Permissionless: creates the exchange's missing loss shards (the
+    /// accumulators of the balances a socialised loss is spread over).
+    pub fn create_loss_shards<'info>(ctx: Context<'info, CreateLossShards<'info>>) -> Result<()> {
+        instructions::create_loss_shards(ctx)
     }
 
     /// Registers a collateral mint with its oracle, weights and vault.

@@ -38,6 +38,22 @@ pub fn margin_account(exchange: &Pubkey, owner: &Pubkey, account_index: u16) -> 
     )
 }
 
+pub fn loss_shard(exchange: &Pubkey, index: u8) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            crate::constants::LOSS_SHARD_SEED,
+            exchange.as_ref(),
+            &[index],
+        ],
+        &crate::ID,
+    )
+}
+
+/// The loss shard of `margin_account`.
+pub fn loss_shard_of(exchange: &Pubkey, margin_account: &Pubkey) -> Pubkey {
+    loss_shard(exchange, crate::constants::loss_shard_index(margin_account)).0
+}
+
 /// The `emit_cpi!` event authority.
 pub fn event_authority() -> Pubkey {
     Pubkey::find_program_address(&[b"__event_authority"], &crate::ID).0

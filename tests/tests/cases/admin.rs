@@ -309,7 +309,10 @@ async fn an_attackers_exchange_is_never_accepted() {
     let evil = pda::exchange(&m).0;
     bench
         .send(
-            &[ix::initialize_exchange(&m, m, RiskParams::defaults())],
+            &[
+                ix::initialize_exchange(&m, m, RiskParams::defaults()),
+                ix::create_loss_shards(&m, &evil),
+            ],
             &[&mallory],
         )
         .await
@@ -408,4 +411,35 @@ async fn prefunded_addresses_do_not_block_creation() {
         bench.get_account(&margin).await.unwrap().lamports,
         rent.minimum_balance(options_margin::state::MarginAccount::SPACE)
     );
+}
+
+/// Review finding: a proposal nobody applied could be applied months later,
+/// at a moment of anyone's choosing. It expires a week after it became
+/// applicable (`ChangeExpired`), and a fresh proposal restarts the clock.
+#[tokio::test]
+async fn a_forgotten_proposal_expires() {
+    let (mut bench, fx) = setup().await;
+    let admin = fx.admin.pubkey();
+    let mut p = RiskParams::defaults();
+    p.grace_period_secs = 60;
+    bench
+        .send(
+            &[ix::propose_risk_params(&admin, &fx.exchange, p)],
+            &[&fx.admin],
+        )
+        .await
+        .unwrap();
+    let ex: Exchange = bench.load_zc(&fx.exchange).await;
+    let apply_at = ex.pending_risk_apply_ts;
+    bench
+        .set_time(apply_at + options_margin_risk::params::PARAM_CHANGE_EXPIRY_SECS + 1)
+        .await;
+    let before = bench.snapshot(&[fx.exchange]).await;
+    assert_error_code!(
+        bench
+            .send(&[ix::apply_risk_params(&fx.exchange)], &[])
+            .await,
+        ErrorCode::ChangeExpired
+    );
+    assert_unchanged(&bench, &[fx.exchange], &before).await;
 }

@@ -245,9 +245,8 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     let balance = close_out(&mut c).await;
     let deficit = -balance;
     assert!(deficit > 10 * USD as i64);
-    let config: Collateral = c.bench.load_zc(&c.fx.usdc.config).await;
     let writer: MarginAccount = c.bench.load_zc(&c.writer.margin).await;
-    let counted_at_loss = config.counted_total_native - writer.counted_settlement_native;
+    let counted_at_loss = c.fx.counted_total(&c.bench).await - writer.counted_settlement_native;
     let events = c
         .bench
         .send_capturing_events(&[resolve_with_dust(&c)], &[])
@@ -311,7 +310,10 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     let (_, _, _, loss_after) = settlement_books(&c).await;
     assert_eq!(loss_after, loss - saver_share);
 
-    // An insurance deposit repays the loss not yet booked first.
+    // An insurance deposit joins the fund at once: the loss was assigned to
+    // the accounts that bear it (nothing is unassigned), so it repays none.
+    let config: Collateral = c.bench.load_zc(&c.fx.usdc.config).await;
+    assert_eq!(config.unassigned_loss_native, 0);
     let ix = ix::deposit_insurance(
         &c.keeper.wallet.pubkey(),
         &c.fx.exchange,
@@ -322,8 +324,8 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     let keeper_wallet = c.keeper.wallet.insecure_clone();
     c.bench.send(&[ix], &[&keeper_wallet]).await.unwrap();
     let (_, _, insurance, loss) = settlement_books(&c).await;
-    assert_eq!(loss, 0);
-    assert_eq!(insurance, 1_000 * USD as i64 - loss_after);
+    assert_eq!(loss, loss_after);
+    assert_eq!(insurance, 1_000 * USD as i64);
 
     // The keeper's share is booked by anyone (the permissionless
     // checkpoint); shares are rounded up, and the excess over the loss,
@@ -342,7 +344,8 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
         .await
         .unwrap();
     let (_, _, _, loss) = settlement_books(&c).await;
-    assert_eq!(loss, -keeper_share);
+    assert_eq!(loss, loss_after - keeper_share);
+    assert!(loss <= 0, "every share booked: {loss}");
     c.bench
         .send(
             &[ix::sweep_insurance(&c.fx.exchange, &c.fx.usdc.mint, &[])],
@@ -352,7 +355,7 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
         .unwrap();
     let (_, _, insurance_after, loss) = settlement_books(&c).await;
     assert_eq!(loss, 0);
-    assert_eq!(insurance_after, insurance + keeper_share);
+    assert_eq!(insurance_after, insurance + keeper_share - loss_after);
     // In all, the holders of the time bore at least the socialised loss.
     assert!(saver_share + keeper_share >= socialized);
     assert!(saver_share + keeper_share <= socialized + 2);
@@ -390,4 +393,61 @@ async fn a_low_update_cannot_write_off_more_than_dust() {
     let r = c.bench.send(&[resolve], &[]).await;
     assert_error_code!(r, ErrorCode::NotBankrupt);
     assert_unchanged(&c.bench, &keys, &before).await;
+}
+
+/// Review finding (counted balances): cash that leaves an account through
+/// a trade used to leave its counted balance behind, so a wallet could move
+/// its capital from a counted account to a fresh one just before a loss and
+/// bear nothing. Every trade now books and re-counts both sides, so the
+/// cash is counted wherever it is when the loss happens.
+#[tokio::test]
+async fn cash_moved_by_a_trade_bears_its_share_where_it_lands() {
+    let mut c = crash(10 * USD).await;
+    // The saver (counted 10,000) moves most of its cash to a fresh account
+    // of its own by buying a cheap put from it at a huge premium.
+    let fresh = c.fx.second_account(&mut c.bench, &c.saver, 1).await;
+    let now = c.bench.now().await;
+    let u = options_margin::pda::underlying(&c.fx.exchange, 0).0;
+    let cheap =
+        c.fx.ready_series(
+            &mut c.bench,
+            &u,
+            sol_terms(false, 40, now + 30 * DAY),
+            750_000,
+        )
+        .await;
+    c.fx.trade(&mut c.bench, &c.saver, &fresh, &cheap, 1, 9_000 * USD)
+        .await
+        .expect("move the cash");
+    let saver: MarginAccount = c.bench.load_zc(&c.saver.margin).await;
+    let moved: MarginAccount = c.bench.load_zc(&fresh.margin).await;
+    assert!(saver.counted_settlement_native < 1_100 * USD as i64);
+    assert!(moved.counted_settlement_native >= 9_000 * USD as i64);
+    let accounts = [
+        c.writer.margin,
+        c.keeper.margin,
+        c.saver.margin,
+        fresh.margin,
+    ];
+    c.fx.assert_books(&c.bench, &accounts, &[]).await;
+
+    close_out(&mut c).await;
+    let counted = c.fx.counted_total(&c.bench).await;
+    c.bench
+        .send(&[resolve_with_dust(&c)], &[])
+        .await
+        .expect("resolve");
+    let exchange: Exchange = c.bench.load_zc(&c.fx.exchange).await;
+    assert!(exchange.loss_index_e12 > 0);
+    // The fresh account owes its share of the cash it holds.
+    let owed = (moved.counted_settlement_native as u128 * exchange.loss_index_e12 as u128)
+        .div_ceil(1_000_000_000_000) as i64;
+    assert!(owed > 0);
+    let balance = c.fx.balance(&c.bench, &fresh.margin, &c.fx.usdc.mint).await;
+    let seen = c.fx.margin_of(&c.bench, &fresh.margin).await;
+    assert!(
+        seen.equity_native <= balance - owed,
+        "the share is in its equity"
+    );
+    let _ = counted;
 }

@@ -147,14 +147,8 @@ async fn random_trading_and_settlement_conserve_value_and_open_interest() {
     bench.set_time(expiry + 3).await;
     fx.set_sol_price(&mut bench, price, SOL_CONF_E8, expiry + 1);
     for s in &series {
-        bench
-            .send(&[ix::settle_series(&u, s, &fx.sol.oracle)], &[])
-            .await
-            .unwrap();
+        fx.settle_at(&mut bench, &u, s, price).await.unwrap();
     }
-    bench
-        .advance_time(options_margin::constants::SETTLEMENT_DISPUTE_SECS + 1)
-        .await;
     for s in &series {
         for user in &users {
             let account: MarginAccount = bench.load_zc(&user.margin).await;

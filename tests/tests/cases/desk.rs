@@ -12,7 +12,7 @@ use options_margin_risk::planner::{evaluate_liquidation, Candidate, LiquidationP
 use options_margin_tests::bench::{find_event, program_test};
 use options_margin_tests::exchange::SOL_CONF_E8;
 use options_margin_tests::options::sol_terms;
-use options_margin_tests::{client, ix, ExchangeFixture, TestBench, User};
+use options_margin_tests::{client, ExchangeFixture, TestBench, User};
 
 pub const DAY: i64 = 86_400;
 /// unit: quote native. One dollar.
@@ -114,22 +114,20 @@ impl Desk {
         }
     }
 
-    /// `settle_series` of `series` (on underlying 0) at the current price.
+    /// `settle_series` of `series` (on underlying 0) at the current SOL
+    /// price, with the update that straddles its expiry.
     pub async fn settle(&mut self, series: &Pubkey) {
-        let (u, oracle) = (self.underlyings[0], self.fx.sol.oracle);
-        self.bench
-            .send(&[ix::settle_series(&u, series, &oracle)], &[])
+        let price = {
+            let acc = self.bench.get_account(&self.fx.sol.oracle).await.unwrap();
+            let update: pyth_solana_receiver_sdk::price_update::PriceUpdateV2 =
+                anchor_lang::AccountDeserialize::try_deserialize(&mut acc.data.as_slice()).unwrap();
+            update.price_message.price
+        };
+        let u = self.underlyings[0];
+        self.fx
+            .settle_at(&mut self.bench, &u, series, price)
             .await
             .expect("settle_series");
-    }
-
-    /// Waits out the settlement dispute window (the clock moves past it),
-    /// then republishes SOL at `price_e8` and refreshes the live series.
-    pub async fn finalize_settlements(&mut self, price_e8: i64) {
-        self.bench
-            .advance_time(options_margin::constants::SETTLEMENT_DISPUTE_SECS)
-            .await;
-        self.move_to(price_e8).await;
     }
 
     /// Lowers SOL in 1% steps from `price_e8` until the writer's ratio is

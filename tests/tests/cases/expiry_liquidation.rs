@@ -106,7 +106,6 @@ async fn a_settled_short_settles_at_the_settlement_price_then_goes_to_bankruptcy
         d.fx.balance(&d.bench, &d.writer.margin, &usdc).await,
         d.fx.balance(&d.bench, &d.buyer.margin, &usdc).await,
     );
-    d.finalize_settlements(10_000_000_000).await;
     let exchange = d.fx.exchange;
     let settle = [
         ix::settle_positions(&exchange, &d.writer.margin, &near),
@@ -157,22 +156,46 @@ async fn a_settled_short_settles_at_the_settlement_price_then_goes_to_bankruptcy
     );
 }
 
-/// Expired but not yet settled: `trade` refuses the series, but a refresh
-/// reprices it at intrinsic value on each shocked spot and
-/// `partial_liquidate` takes it, at intrinsic (at the oracle price) + 1.
+/// Expired but not yet settled: the only value of the series is its
+/// settlement, never the intrinsic value at a later price a caller picks.
+/// A refresh is a no-op, so once the last vectors age out the account's
+/// checks (a liquidation included) wait for `settle_series`, which anyone
+/// can send with the update that straddles expiry; then the short counts
+/// at its settlement intrinsic + 1 per contract and the account is resolved
+/// as usual.
 #[tokio::test]
-async fn an_expired_unsettled_short_is_liquidated_at_intrinsic_plus_one() {
+async fn an_expired_series_waits_for_its_settlement() {
     let mut d = Desk::new(1, 300 * USD, 0).await;
     let now = d.bench.now().await;
     let near = d.series(0, sol_terms(false, 140, now + DAY), 750_000).await;
     d.write(&near, 10, None).await;
-    d.bench.advance_time(DAY).await;
-    let price_e8 = d.fall_below(14_000_000_000, 10_300).await;
-    d.set_ratio(10_300).await;
+    let before: Series = d.bench.load_zc(&near).await;
+    d.bench.advance_time(DAY + 120).await;
+    d.move_to(12_000_000_000).await;
     let s: Series = d.bench.load_zc(&near).await;
-    let intrinsic = (140 * USD_E12 - price_e8 as u64 * 10_000) / 1_000_000;
-    assert_eq!((s.settled, s.risk.mark_native), (0, intrinsic as i64));
-    let ev = d.liquidate_as_planned(u64::MAX).await;
-    assert_eq!((ev.target, ev.price), (near, intrinsic + 1));
-    println!("expired: {}", show(&ev));
+    assert_eq!(
+        (s.settled, s.risk),
+        (0, before.risk),
+        "a refresh after expiry is a no-op"
+    );
+    let keys = d.watched();
+    let snapshot = d.bench.snapshot(&keys).await;
+    let r =
+        d.fx.liquidate(&mut d.bench, &d.keeper, &d.writer.margin, u64::MAX, 0)
+            .await;
+    assert_error_code!(r, ErrorCode::StaleSeriesRisk);
+    assert_unchanged(&d.bench, &keys, &snapshot).await;
+    // The keeper settles at $120 (the put pays $20): equity at settlement.
+    d.settle(&near).await;
+    let s: Series = d.bench.load_zc(&near).await;
+    assert_eq!((s.settled, s.risk.mark_native), (1, 20 * USD as i64));
+    let usdc =
+        d.fx.balance(&d.bench, &d.writer.margin, &d.fx.usdc.mint)
+            .await;
+    assert_eq!(
+        d.summary().await.equity_native,
+        usdc - 10 * (20 * USD as i64 + 1)
+    );
+    let _ = USD_E12;
+    let _ = show;
 }

@@ -28,6 +28,12 @@ async fn option_account_sizes_and_rent() {
     for (name, space, bytes, lamports) in [
         ("Underlying", Underlying::SPACE, 296, 2_951_040),
         ("Series", Series::SPACE, 568, 4_844_160),
+        (
+            "LossShard",
+            options_margin::state::LossShard::SPACE,
+            120,
+            1_726_080,
+        ),
     ] {
         assert_eq!(space, bytes, "{name} size");
         assert_eq!(rent.minimum_balance(space), lamports, "{name} rent");

@@ -5,7 +5,7 @@
 
 use options_margin::events::{PositionSettledEvent, SeriesSettledEvent};
 use options_margin::state::{MarginAccount, Series};
-use options_margin_tests::bench::{find_event, program_test};
+use options_margin_tests::bench::{assert_unchanged, find_event, program_test};
 use options_margin_tests::exchange::SOL_CONF_E8;
 use options_margin_tests::options::sol_terms;
 use options_margin_tests::{assert_error_code, ix, ExchangeFixture, TestBench};
@@ -66,13 +66,13 @@ async fn spread_and_naked_short_from_listing_to_withdrawal() {
         assert_eq!(series.open_interest_contracts, oi);
     }
 
-    // SOL falls to $125 by expiry; the first update after expiry settles.
+    // SOL falls to $125 by expiry; the update that straddles expiry settles.
     bench.set_time(expiry + 5).await;
     fx.set_sol_price(&mut bench, 12_500_000_000, SOL_CONF_E8, expiry + 1);
     let mut payouts = Vec::new();
     for s in [p140, p130] {
-        let events = bench
-            .send_capturing_events(&[ix::settle_series(&u, &s, &fx.sol.oracle)], &[])
+        let events = fx
+            .settle_at(&mut bench, &u, &s, 12_500_000_000)
             .await
             .unwrap();
         let ev: SeriesSettledEvent = find_event(&events).expect("settled event");
@@ -81,15 +81,9 @@ async fn spread_and_naked_short_from_listing_to_withdrawal() {
     }
     // Intrinsic per contract (1 SOL): 140P = $15, 130P = $5, exactly.
     assert_eq!(payouts, vec![15 * USD, 5 * USD]);
-    // The same update again is not closer to expiry; positions settle
-    // once the dispute window has closed.
-    let r = bench
-        .send(&[ix::settle_series(&u, &p140, &fx.sol.oracle)], &[])
-        .await;
-    assert_error_code!(r, options_margin::error::ErrorCode::SettlementNotCloser);
-    bench
-        .advance_time(options_margin::instructions::SETTLEMENT_DISPUTE_SECS + 1)
-        .await;
+    // Settled once and for all.
+    let r = fx.settle_at(&mut bench, &u, &p140, 12_500_000_000).await;
+    assert_error_code!(r, options_margin::error::ErrorCode::SeriesSettled);
 
     let mut realized = 0i64;
     for (user, series) in [
@@ -214,11 +208,10 @@ async fn refreshes_prepended_by_the_client_make_a_stale_account_tradable() {
     );
 }
 
-/// Expired but not yet settled: a refresh values the series at intrinsic
-/// value on the current price (every scenario on its shocked spot), so
-/// positions never carry time value past expiry.
+/// From expiry on a refresh is a no-op: an expired series is never
+/// repriced at a later price a caller picks; its value is its settlement.
 #[tokio::test]
-async fn expired_unsettled_series_are_valued_at_intrinsic() {
+async fn a_refresh_after_expiry_changes_nothing() {
     let mut bench = TestBench::start(program_test()).await;
     let fx = ExchangeFixture::setup(&mut bench).await;
     let u = fx.add_sol_underlying(&mut bench).await;
@@ -227,22 +220,9 @@ async fn expired_unsettled_series_are_valued_at_intrinsic() {
     let put = fx
         .ready_series(&mut bench, &u, sol_terms(false, 160, expiry), 800_000)
         .await;
-    let before: Series = bench.load_zc(&put).await;
-    assert!(
-        before.risk.mark_native > 10 * USD,
-        "time value before expiry"
-    );
-
-    bench.set_time(expiry + 600).await; // past the settlement window, unsettled
+    let before = bench.snapshot(&[put]).await;
+    bench.set_time(expiry + 600).await;
     fx.set_sol_price(&mut bench, 15_000_000_000, SOL_CONF_E8, expiry + 600);
     fx.refresh(&mut bench, &u, &put).await;
-    let after: Series = bench.load_zc(&put).await;
-    assert_eq!(
-        after.risk.mark_native,
-        10 * USD,
-        "160 put at $150: intrinsic $10 exactly"
-    );
-    assert_eq!(after.risk.vega_native, 0);
-    // Scenario −10% spot (index 2·3 + 1): intrinsic at $135 = $25.
-    assert_eq!(after.risk.scenario_values_native[2 * 3 + 1], 25 * USD);
+    assert_unchanged(&bench, &[put], &before).await;
 }

@@ -2,6 +2,7 @@ mod accounts;
 mod admin;
 mod amounts;
 mod bankruptcy;
+mod compute_units;
 mod conservation;
 mod conservation_options;
 mod cpi;

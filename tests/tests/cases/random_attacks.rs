@@ -346,6 +346,7 @@ async fn random_attacks_never_break_an_invariant() {
                             ErrorCode::InsufficientBalance,
                             ErrorCode::OracleStale,
                             ErrorCode::PriceMovedSinceRefresh,
+                            ErrorCode::PriceTooOldToAddRisk,
                         ],
                     );
                 }

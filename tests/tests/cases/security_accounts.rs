@@ -140,7 +140,7 @@ async fn ten_thousand_unit_cycles_never_increase_what_can_be_withdrawn() {
                 ixs.push(ix::withdraw(&a, 1, &health));
             }
             d.bench
-                .send_with_cu(&ixs, &[&d.writer.wallet], 1_400_000)
+                .send(&ixs, &[&d.writer.wallet])
                 .await
                 .unwrap_or_else(|e| panic!("round {round}: {e:?}"));
             cycles += cycles_per_tx;

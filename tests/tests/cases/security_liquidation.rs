@@ -17,7 +17,6 @@ use options_margin::state::{
 use options_margin_risk::margin::margin_totals;
 use options_margin_tests::bench::{assert_unchanged, find_event};
 use options_margin_tests::collaterals::RawUsd;
-use options_margin_tests::liquidation::LIQUIDATION_CU_LIMIT;
 use options_margin_tests::options::sol_terms;
 use options_margin_tests::{assert_error_code, ix};
 use solana_signer::Signer;
@@ -114,7 +113,6 @@ async fn full_collateral_slots_never_block_liquidation_or_settlement() {
     let price = SOL_150_E8 * 9 / 10;
     d.move_to(price).await;
     d.settle(&near).await;
-    d.finalize_settlements(price).await;
     let account: MarginAccount = d.bench.load_zc(&d.writer.margin).await;
     if account.position_slot(&near).is_some() {
         d.bench
@@ -410,10 +408,7 @@ async fn forged_liquidation_lists_are_refused() {
             &f,
             &t,
         );
-        let r = d
-            .bench
-            .send_with_cu(&[ix], &[&d.keeper.wallet], LIQUIDATION_CU_LIMIT)
-            .await;
+        let r = d.bench.send(&[ix], &[&d.keeper.wallet]).await;
         assert_error_code!(r, code);
     }
     // The writer's own second account as the liquidator: same owner.
@@ -427,4 +422,46 @@ async fn forged_liquidation_lists_are_refused() {
     assert_unchanged(&d.bench, &keys, &before).await;
     // The honest list goes through.
     d.liquidate_as_planned(u64::MAX).await;
+}
+
+/// Review finding (zero-MM positions): an underwater account could buy a
+/// worthless far out-of-the-money long at the mark (its IM and MM do not
+/// rise, its equity does not fall), and once its other positions were
+/// closed nothing would liquidate that long (it frees no MM) and the
+/// account could not be resolved until the series expired. A bankrupt
+/// account's closeout now sheds every live position, those freeing no MM
+/// last, so it always reaches `resolve_bankruptcy`.
+#[tokio::test]
+async fn a_worthless_long_never_blocks_a_bankruptcy() {
+    let mut d = Desk::new(1, 500 * USD, 0).await;
+    let now = d.bench.now().await;
+    let p = d.series(0, put(140, now), 750_000).await;
+    let wing = d.series(0, put(20, now), 750_000).await;
+    d.write(&p, 20, None).await;
+    // SOL crashes: the writer is underwater.
+    d.move_to(8_000_000_000).await;
+    assert!(d.summary().await.equity_native < 0);
+    // The writer buys the 20 put (worth nothing) from the buyer at its mark.
+    let mark = {
+        let s: options_margin::state::Series = d.bench.load_zc(&wing).await;
+        s.risk.mark_native as u64
+    };
+    d.fx.trade(&mut d.bench, &d.writer, &d.buyer, &wing, 1, mark)
+        .await
+        .expect("a zero-MM long at the mark");
+    // Closeout takes the 140 puts first, then the worthless long.
+    let mut targets = Vec::new();
+    for _ in 0..6 {
+        let account: MarginAccount = d.bench.load_zc(&d.writer.margin).await;
+        if account.active_positions().count() == 0 {
+            break;
+        }
+        let ev = d.liquidate_as_planned(u64::MAX).await;
+        assert_eq!(ev.fee_native, 0, "a bankrupt account pays no fee");
+        targets.push(ev.target);
+    }
+    assert_eq!(targets.last(), Some(&wing));
+    assert_eq!(targets.first(), Some(&p));
+    let r = ix::resolve_bankruptcy(&d.fx.exchange, &d.writer.margin, &d.fx.usdc.mint);
+    d.bench.send(&[r], &[]).await.expect("resolvable");
 }

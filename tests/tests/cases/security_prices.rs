@@ -214,3 +214,53 @@ async fn collateral_of_any_decimals_and_exponent_is_valued_exactly() {
     }
     let _: Pubkey = d.fx.exchange;
 }
+
+/// Review finding (caller-chosen updates): the oracle accepts updates up to
+/// a minute old, so a withdrawal in a crash could pass a pre-crash update
+/// and take out what the account no longer has. Risk-adding checks now
+/// refuse an update older than `RISK_ADDING_MAX_PRICE_AGE_SECS` (10 s),
+/// whoever posted it; liquidations are unaffected.
+#[tokio::test]
+async fn a_risk_adding_check_refuses_an_update_the_market_has_left_behind() {
+    let mut d = Desk::new(1, 2_000 * USD, 0).await;
+    let now = d.bench.now().await;
+    let p = d.series(0, put(140, now), 750_000).await;
+    d.write(&p, 10, None).await;
+    let usdc = d.fx.usdc.mint;
+    let max_age = options_margin_risk::params::RISK_ADDING_MAX_PRICE_AGE_SECS;
+    // Vectors refreshed from an update published at t; the clock moves on.
+    let t = d.bench.now().await + 1;
+    d.bench.set_time(t).await;
+    d.fx.publish_and_refresh(&mut d.bench, &d.underlyings[0].clone(), &[p], SOL_150_E8)
+        .await;
+    let mut keys = d.watched();
+    keys.push(d.fx.usdc.vault);
+    // 11 s later the same update is too old to add risk on …
+    d.bench.set_time(t + max_age + 1).await;
+    let before = d.bench.snapshot(&keys).await;
+    let r = d.fx.withdraw(&mut d.bench, &d.writer, &usdc, USD).await;
+    assert_error_code!(r, ErrorCode::PriceTooOldToAddRisk);
+    // … and so is the caller's own 11-second-old update while the official
+    // account has a new one.
+    let older = Pubkey::new_unique();
+    d.bench.set_pull_price(
+        &older,
+        PullPrice::usd_e8(d.fx.sol.feed_id, SOL_150_E8, SOL_CONF_E8, t - 1),
+    );
+    let now = t + max_age;
+    d.bench.set_time(now).await;
+    d.fx.set_sol_price(&mut d.bench, SOL_150_E8, SOL_CONF_E8, now);
+    let mut health = d.fx.health_accounts(&d.bench, &d.writer.margin).await;
+    let last = health.len() - 1;
+    health[last] = anchor_lang::prelude::AccountMeta::new_readonly(older, false);
+    let w = ix::withdraw(&d.fx.transfer_accounts(&d.writer, &usdc), USD, &health);
+    let r = d.bench.send(&[w], &[&d.writer.wallet]).await;
+    assert_error_code!(r, ErrorCode::PriceTooOldToAddRisk);
+    assert_unchanged(&d.bench, &keys, &before).await;
+    // The official update (fresh, older than nothing) is fine, and so is
+    // one exactly 10 s old.
+    d.fx.set_sol_price(&mut d.bench, SOL_150_E8, SOL_CONF_E8, now - max_age);
+    d.fx.withdraw(&mut d.bench, &d.writer, &usdc, USD)
+        .await
+        .expect("an update 10 s old");
+}

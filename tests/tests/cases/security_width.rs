@@ -16,7 +16,6 @@ use options_margin::instructions::LiquidateArgs;
 use options_margin::state::{MarginAccount, Series};
 use options_margin_tests::bench::assert_unchanged;
 use options_margin_tests::exchange::SOL_CONF_E8;
-use options_margin_tests::liquidation::LIQUIDATION_CU_LIMIT;
 use options_margin_tests::options::sol_terms;
 use options_margin_tests::pyth::PullPrice;
 use options_margin_tests::{assert_error_code, ix};
@@ -148,7 +147,7 @@ async fn the_widest_account_the_rules_allow_is_liquidated_within_64_locks() {
     assert!(locks <= MAX_TX_ACCOUNT_LOCKS, "{locks} locks");
     assert!(size <= PACKET_DATA_SIZE, "{size} bytes");
     d.bench
-        .send_with_cu(&[liquidate], &[&d.keeper.wallet], LIQUIDATION_CU_LIMIT)
+        .send(&[liquidate], &[&d.keeper.wallet])
         .await
         .expect("the widest account is liquidated");
     println!(

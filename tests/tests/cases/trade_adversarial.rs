@@ -526,12 +526,13 @@ async fn only_the_two_owners_may_sign_and_an_account_cannot_trade_with_itself() 
     assert_unchanged(&m.bench, &keys, &before).await;
 }
 
-/// Issue 9, finding 5: the settler may not choose among a window of prices.
-/// The settlement price is the verified update published closest to expiry
-/// (at or after it): anyone may replace a recorded one with an earlier
-/// update during the dispute window, then it is final and positions settle.
+/// Issue 9, finding 5: the settler may not choose among a window of
+/// prices. The settlement price is the one verified update that straddles
+/// expiry (published at or after it, the feed's previous update before
+/// it); any later update a settler would prefer is refused, and the
+/// straddling one settles whenever it is posted (its age is not checked).
 #[tokio::test]
-async fn the_settlement_price_is_the_update_closest_to_expiry() {
+async fn the_settlement_price_is_the_update_that_straddles_expiry() {
     let mut m = market().await;
     let u = m.underlying;
     let oracle = m.fx.sol.oracle;
@@ -549,6 +550,17 @@ async fn the_settlement_price_is_the_update_closest_to_expiry() {
     let before = m.bench.snapshot(&keys).await;
     let settle = |s: &Pubkey, oracle: &Pubkey| ix::settle_series(&u, s, oracle);
     let settle_positions = ix::settle_positions(&m.fx.exchange, &m.a.margin, &put);
+    let update = |bench: &mut TestBench, price_e8: i64, prev: i64, publish: i64| {
+        let address = Pubkey::new_unique();
+        bench.set_pull_price(
+            &address,
+            PullPrice {
+                prev_publish_time: Some(prev),
+                ..PullPrice::usd_e8(m.fx.sol.feed_id, price_e8, SOL_CONF_E8, publish)
+            },
+        );
+        address
+    };
 
     // One second before expiry, with a fresh price.
     m.bench.set_time(expiry - 1).await;
@@ -556,79 +568,47 @@ async fn the_settlement_price_is_the_update_closest_to_expiry() {
     let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
     assert_error_code!(r, ErrorCode::SeriesNotExpired);
     // Expired but not settled: positions cannot be paid out yet.
-    m.bench.set_time(expiry + 10).await;
+    m.bench.set_time(expiry + 300).await;
     let r = m
         .bench
         .send(std::slice::from_ref(&settle_positions), &[])
         .await;
     assert_error_code!(r, ErrorCode::SeriesNotSettled);
-    // A price published before expiry is not a settlement price.
-    let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
-    assert_error_code!(r, ErrorCode::SettlementPriceOutOfWindow);
-    assert_unchanged(&m.bench, &keys, &before).await;
-
-    // A first keeper records the update published at expiry + 60.
-    m.bench.set_time(expiry + 65).await;
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 60);
-    m.bench
-        .send(&[settle(&put, &oracle)], &[])
-        .await
-        .expect("record");
-    let s: Series = m.bench.load_zc(&put).await;
-    assert_eq!((s.settled, s.settlement_publish_ts), (1, expiry + 60));
-    assert_eq!(s.settlement_recorded_ts, expiry + 65);
-    // Provisional: positions wait for the dispute window.
-    let recorded = m.bench.snapshot(&keys).await;
-    let r = m
-        .bench
-        .send(std::slice::from_ref(&settle_positions), &[])
-        .await;
-    assert_error_code!(r, ErrorCode::SettlementNotFinal);
-    // A later (or equally late) update, at a price the settler would prefer, is refused.
-    for ts in [expiry + 60, expiry + 90] {
-        m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8 / 2, SOL_CONF_E8, ts);
-        let r = m.bench.send(&[settle(&put, &oracle)], &[]).await;
-        assert_error_code!(r, ErrorCode::SettlementNotCloser);
+    // An update published before expiry, and a later one (at a price the
+    // settler prefers) whose previous update was already after expiry.
+    let early = update(&mut m.bench, SOL_PRICE_E8, expiry - 3, expiry - 1);
+    let late = update(&mut m.bench, SOL_PRICE_E8 / 2, expiry + 59, expiry + 60);
+    for bad in [early, late] {
+        let r = m.bench.send(&[settle(&put, &bad)], &[]).await;
+        assert_error_code!(r, ErrorCode::SettlementPriceOutOfWindow);
     }
-    assert_unchanged(&m.bench, &keys, &recorded).await;
-
-    // Someone holds the update published 2 s after expiry (historical:
-    // settlement does not check its age): it replaces the recorded one.
-    m.bench.set_time(expiry + 300).await;
-    let closest = foreign_price(&mut m.bench, m.fx.sol.feed_id, expiry + 2);
-    m.bench.set_pull_price(
-        &closest,
-        PullPrice::usd_e8(
-            m.fx.sol.feed_id,
-            SOL_PRICE_E8 * 9 / 10,
-            SOL_CONF_E8,
-            expiry + 2,
-        ),
-    );
-    m.bench
-        .send(&[settle(&put, &closest)], &[])
-        .await
-        .expect("closer to expiry");
-    let s: Series = m.bench.load_zc(&put).await;
-    assert_eq!(s.settlement_publish_ts, expiry + 2);
-    assert_eq!(s.settlement_price_e12, 135 * 1_000_000_000_000);
-    assert_eq!(
-        s.settlement_recorded_ts,
-        expiry + 65,
-        "the window is not extended"
-    );
-
-    // The window closes 600 s after the first record: final.
-    m.bench.set_time(expiry + 65 + 601).await;
-    let exact = foreign_price(&mut m.bench, m.fx.sol.feed_id, expiry);
-    let final_state = m.bench.snapshot(&[put]).await;
-    let r = m.bench.send(&[settle(&put, &exact)], &[]).await;
-    assert_error_code!(r, ErrorCode::SettlementFinal);
-    // Settled: a refresh is a no-op (prepending one is always safe), a new vol is refused.
+    // A refresh after expiry is a no-op: never the intrinsic value at a
+    // later price the caller picks.
+    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8 / 2, SOL_CONF_E8, expiry + 300);
     m.bench
         .send(&[ix::refresh_series_risk(&u, &put, &oracle)], &[])
         .await
-        .expect("refresh of a settled series is a no-op");
+        .expect("a refresh of an expired series is a no-op");
+    assert_unchanged(&m.bench, &keys, &before).await;
+
+    // The straddling update, five minutes old: it settles.
+    let straddle = update(&mut m.bench, SOL_PRICE_E8 * 9 / 10, expiry - 1, expiry + 1);
+    m.bench
+        .send(&[settle(&put, &straddle)], &[])
+        .await
+        .expect("settle");
+    let s: Series = m.bench.load_zc(&put).await;
+    assert_eq!((s.settled, s.settlement_publish_ts), (1, expiry + 1));
+    assert_eq!(s.settlement_price_e12, 135 * 1_000_000_000_000);
+    // Settled once and for all: no second settlement, refresh or new vol.
+    let keys = [put];
+    let before = m.bench.snapshot(&keys).await;
+    let r = m.bench.send(&[settle(&put, &straddle)], &[]).await;
+    assert_error_code!(r, ErrorCode::SeriesSettled);
+    m.bench
+        .send(&[ix::refresh_series_risk(&u, &put, &oracle)], &[])
+        .await
+        .expect("a refresh of a settled series is a no-op");
     let r = m
         .bench
         .send(
@@ -643,9 +623,9 @@ async fn the_settlement_price_is_the_update_closest_to_expiry() {
         )
         .await;
     assert_error_code!(r, ErrorCode::SeriesSettled);
-    assert_unchanged(&m.bench, &[put], &final_state).await;
+    assert_unchanged(&m.bench, &keys, &before).await;
 
-    // Positions settle once; a second call finds nothing.
+    // Positions settle at once, once; a second call finds nothing.
     m.bench
         .send(std::slice::from_ref(&settle_positions), &[])
         .await
@@ -655,20 +635,12 @@ async fn the_settlement_price_is_the_update_closest_to_expiry() {
     assert_error_code!(r, ErrorCode::NoPosition);
     assert_unchanged(&m.bench, &[m.a.margin, put], &before).await;
 
-    // A series nobody settled for hours: the first record may come late,
-    // and still opens a dispute window for anyone closer to expiry.
-    m.bench.set_time(expiry + 7_205).await;
-    m.fx.set_sol_price(&mut m.bench, SOL_PRICE_E8, SOL_CONF_E8, expiry + 7_200);
+    // Hours later the same historical update settles the other series too.
+    m.bench.set_time(expiry + 7_200).await;
     m.bench
-        .send(&[settle(&call, &oracle)], &[])
+        .send(&[settle(&call, &straddle)], &[])
         .await
-        .expect("late record");
+        .expect("a late settlement with the straddling update");
     let c: Series = m.bench.load_zc(&call).await;
-    assert_eq!((c.settled, c.settlement_publish_ts), (1, expiry + 7_200));
-    m.bench
-        .send(&[settle(&call, &closest)], &[])
-        .await
-        .expect("closer update replaces a late record");
-    let c: Series = m.bench.load_zc(&call).await;
-    assert_eq!(c.settlement_publish_ts, expiry + 2);
+    assert_eq!(c.settlement_publish_ts, expiry + 1);
 }

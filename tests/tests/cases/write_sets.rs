@@ -51,6 +51,15 @@ async fn every_instruction_writes_only_what_it_must() {
         (writer.usdc_token, "owner token"),
         (d.keeper.margin, "liquidator account"),
         (d.buyer.margin, "counterparty account"),
+        (
+            pda::loss_shard_of(&fx.exchange, &d.buyer.margin),
+            "counterparty loss shard",
+        ),
+        // Inserted second: when both accounts share a shard, it keeps this name.
+        (
+            pda::loss_shard_of(&fx.exchange, &writer.margin),
+            "loss shard",
+        ),
         (pda::event_authority(), "event authority"),
         (pda::vault_authority(&fx.exchange).0, "vault authority"),
     ] {
@@ -78,6 +87,7 @@ async fn every_instruction_writes_only_what_it_must() {
                 "settlement config",
                 "settlement vault",
                 "owner token",
+                "loss shard",
             ]),
         ),
         (
@@ -88,12 +98,19 @@ async fn every_instruction_writes_only_what_it_must() {
                 "settlement config",
                 "settlement vault",
                 "owner token",
+                "loss shard",
             ]),
         ),
         (
             "trade",
             trade,
-            set(&["margin account", "counterparty account", "series"]),
+            set(&[
+                "margin account",
+                "counterparty account",
+                "series",
+                "loss shard",
+                "counterparty loss shard",
+            ]),
         ),
         (
             "partial_liquidate",
@@ -118,17 +135,22 @@ async fn every_instruction_writes_only_what_it_must() {
         (
             "settle_positions",
             ix::settle_positions(&fx.exchange, &writer.margin, &p),
-            set(&["margin account", "series"]),
+            set(&["margin account", "series", "loss shard"]),
         ),
         (
             "book_socialized_loss",
             ix::book_socialized_loss(&fx.exchange, &writer.margin, &fx.usdc.mint),
-            set(&["margin account", "settlement config"]),
+            set(&["margin account", "settlement config", "loss shard"]),
         ),
         (
             "resolve_bankruptcy",
             ix::resolve_bankruptcy(&fx.exchange, &writer.margin, &fx.usdc.mint),
-            set(&["exchange", "margin account", "settlement config"]),
+            set(&[
+                "exchange",
+                "margin account",
+                "settlement config",
+                "loss shard",
+            ]),
         ),
         (
             "sweep_insurance",
@@ -136,8 +158,14 @@ async fn every_instruction_writes_only_what_it_must() {
             set(&["exchange", "settlement config", "margin account"]),
         ),
     ];
+    let same_shard = pda::loss_shard_of(&fx.exchange, &writer.margin)
+        == pda::loss_shard_of(&fx.exchange, &d.buyer.margin);
     for (name, ix, expected) in &table {
-        assert_eq!(&written(ix, &names), expected, "{name}");
+        let mut expected = expected.clone();
+        if same_shard {
+            expected.remove("counterparty loss shard");
+        }
+        assert_eq!(written(ix, &names), expected, "{name}");
     }
 }
 

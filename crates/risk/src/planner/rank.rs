@@ -6,8 +6,10 @@
 use super::{div_floor_pos, Choice, Ctx};
 use crate::collateral::CollateralInput;
 use crate::error::RiskResult;
+use crate::fixed::udivrem_small;
 use crate::margin::PositionInput;
 use crate::num::SafeMath;
+use crate::wide::mul_u64_wide;
 
 /// Ranking key of an eligible candidate (module docs): rule 0 (restores
 /// the target / MM released), then the score `released / value` compared
@@ -30,6 +32,19 @@ pub(super) struct RankKey {
 }
 
 impl RankKey {
+    /// Placeholder before the first candidate (never compared).
+    pub(super) const NONE: Self = Self {
+        closeout: false,
+        reaches: false,
+        released: 0,
+        value: 1,
+        delta_usd: 0,
+        gamma_usd: 0,
+        neg_upnl: 0,
+        is_collateral: false,
+        neg_index: 0,
+    };
+
     fn new(ctx: &Ctx, released: i128, value: i128, reaches: bool) -> Self {
         Self {
             closeout: ctx.is_closeout(),
@@ -54,10 +69,26 @@ impl RankKey {
         if by_release && self.released != other.released {
             return self.released > other.released;
         }
-        // Both factors < 2^63: the products fit.
-        let (a, b) = (self.released * other.value, other.released * self.value);
-        if a != b {
-            return a > b;
+        // Both factors < 2^63: the products fit (exact 64×64 products when
+        // all four are non-negative and below 2^64, as they are).
+        match (
+            u64::try_from(self.released),
+            u64::try_from(other.value),
+            u64::try_from(other.released),
+            u64::try_from(self.value),
+        ) {
+            (Ok(r1), Ok(v2), Ok(r2), Ok(v1)) => {
+                let (a, b) = (mul_u64_wide(r1, v2), mul_u64_wide(r2, v1));
+                if a != b {
+                    return a > b;
+                }
+            }
+            _ => {
+                let (a, b) = (self.released * other.value, other.released * self.value);
+                if a != b {
+                    return a > b;
+                }
+            }
         }
         let ka = (
             self.delta_usd,
@@ -81,8 +112,25 @@ impl RankKey {
 /// computed as `(|size·greek| / 10^6) · (spot / 10^9)` with one saturating
 /// multiply (a tie-break only, never a money amount).
 fn dollar_exposure(size: i64, greek_e9: i64, spot_e12: u64) -> i128 {
-    let units_e3 = div_floor_pos((i128::from(size) * i128::from(greek_e9)).abs(), 1_000_000);
-    units_e3.saturating_mul(i128::from(spot_e12 / 1_000_000_000))
+    // |size · greek| exactly (a 64×64 product of the magnitudes).
+    let abs = mul_u64_wide(size.unsigned_abs(), greek_e9.unsigned_abs());
+    let (units_e3, _) = udivrem_small(abs, 1_000_000);
+    let spot_e3 = spot_e12 / 1_000_000_000;
+    match u64::try_from(units_e3) {
+        // Both factors below 2^64: the exact product, saturated at i128::MAX
+        // as `saturating_mul` of two non-negative values is.
+        Ok(u) => i128::try_from(mul_u64_wide(u, spot_e3)).unwrap_or(i128::MAX),
+        Err(_) => (units_e3 as i128).saturating_mul(i128::from(spot_e3)),
+    }
+}
+
+/// `a.saturating_mul(b)`, as one 64×64 product when both are non-negative
+/// and below 2^64 (a quantity times a per-contract value).
+fn saturating_product(a: i128, b: i128) -> i128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(x), Ok(y)) => i128::try_from(mul_u64_wide(x, y)).unwrap_or(i128::MAX),
+        _ => a.saturating_mul(b),
+    }
 }
 
 /// precision: e12, floor. `released / value` (both ≥ 0; value clamped to ≥ 1).
@@ -92,18 +140,21 @@ pub(super) fn score_e12(released: i128, value: i128) -> RiskResult<u64> {
 }
 
 #[inline(never)] // own SBF frame: see "Stack" in the module docs
+/// The key of position candidate `p` (index `idx`), in `out` (an out
+/// parameter: a `RiskResult<RankKey>` is moved byte by byte on SBF).
 pub(super) fn rank_position(
     ctx: &Ctx,
     p: &PositionInput,
     ch: &Choice,
     idx: usize,
-) -> RiskResult<RankKey> {
+    out: &mut RankKey,
+) -> RiskResult<()> {
     let s = p.series;
     let per = i128::from(s.mark_native).abs() + i128::from(s.short_floor_mm_native) + 1;
     let upnl = p
         .mark_value_native()?
         .safe_sub(i128::from(p.cost_basis_native))?;
-    Ok(RankKey {
+    *out = RankKey {
         delta_usd: dollar_exposure(p.size_contracts, s.delta_e9, s.spot_ref_e12),
         gamma_usd: dollar_exposure(p.size_contracts, s.gamma_e9, s.spot_ref_e12),
         neg_upnl: -upnl,
@@ -112,13 +163,14 @@ pub(super) fn rank_position(
         ..RankKey::new(
             ctx,
             ctx.mm0 - ch.mm_after,
-            ch.quantity.saturating_mul(per),
+            saturating_product(ch.quantity, per),
             ctx.reaches_target(
                 ch.mm_after,
                 ch.quantity == i128::from(p.size_contracts.unsigned_abs()),
             )?,
         )
-    })
+    };
+    Ok(())
 }
 
 #[inline(never)] // own SBF frame: see "Stack" in the module docs

@@ -29,6 +29,9 @@ pub struct DepositToMargin<'info> {
     /// CHECK: options-margin's token vault of the mint (validated by it).
     #[account(mut)]
     pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: options-margin's loss shard of the margin account (validated by it).
+    #[account(mut)]
+    pub loss_shard: UncheckedAccount<'info>,
     /// The pool's tokens, held by the vault PDA.
     #[account(mut, token::authority = vault)]
     pub vault_token: Account<'info, TokenAccount>,
@@ -54,6 +57,7 @@ pub fn deposit_to_margin(ctx: Context<DepositToMargin>, amount_native: u64) -> R
                 collateral: a.collateral.to_account_info(),
                 mint: a.mint.to_account_info(),
                 vault: a.collateral_vault.to_account_info(),
+                loss_shard: a.loss_shard.to_account_info(),
                 owner_token: a.vault_token.to_account_info(),
                 token_program: a.token_program.to_account_info(),
                 event_authority: a.event_authority.to_account_info(),

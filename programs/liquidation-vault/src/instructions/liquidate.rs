@@ -22,8 +22,9 @@ pub struct Liquidate<'info> {
         constraint = vault.load()?.may_crank(cranker.key) @ VaultError::NotCranker,
     )]
     pub vault: AccountLoader<'info, Vault>,
-    /// CHECK: pinned by the vault; options-margin validates it.
-    #[account(mut)]
+    /// CHECK: pinned by the vault; options-margin validates it. Read only:
+    /// `partial_liquidate` never writes the exchange, so vault cranks on
+    /// different accounts do not queue behind one another.
     pub exchange: UncheckedAccount<'info>,
     /// CHECK: the account liquidated; options-margin validates it.
     #[account(mut)]
@@ -115,18 +116,18 @@ pub fn liquidate<'info>(
         let fee = net_fee_native(&before, &after, &taken, mark)?;
         fees_native = fees_native
             .checked_add(fee)
-            .ok_or(error!(VaultError::MathOverflow))?;
+            .ok_or_else(|| error!(VaultError::MathOverflow))?;
     }
 
     let mut stored = ctx.accounts.vault.load_mut()?;
     stored.fees_earned_native = stored
         .fees_earned_native
         .checked_add(fees_native)
-        .ok_or(error!(VaultError::MathOverflow))?;
+        .ok_or_else(|| error!(VaultError::MathOverflow))?;
     stored.liquidation_calls = stored
         .liquidation_calls
         .checked_add(u64::from(max_calls))
-        .ok_or(error!(VaultError::MathOverflow))?;
+        .ok_or_else(|| error!(VaultError::MathOverflow))?;
     emit!(VaultLiquidationEvent {
         vault: ctx.accounts.vault.key(),
         liquidatee: ctx.accounts.liquidatee.key(),
@@ -165,7 +166,7 @@ fn mark_of<'info>(group: &'info [AccountInfo<'info>], series: &Pubkey) -> Result
     let info = group
         .iter()
         .find(|i| i.key == series)
-        .ok_or(error!(VaultError::SeriesAccountMissing))?;
+        .ok_or_else(|| error!(VaultError::SeriesAccountMissing))?;
     let loader = AccountLoader::<Series>::try_from(info)?;
     let mark = loader.load()?.risk.mark_native;
     Ok(mark)

@@ -29,6 +29,9 @@ pub struct WithdrawFromMargin<'info> {
     /// CHECK: options-margin's token vault of the mint (validated by it).
     #[account(mut)]
     pub collateral_vault: UncheckedAccount<'info>,
+    /// CHECK: options-margin's loss shard of the margin account (validated by it).
+    #[account(mut)]
+    pub loss_shard: UncheckedAccount<'info>,
     /// CHECK: options-margin's `["vault_authority", exchange]` (validated by it).
     pub collateral_vault_authority: UncheckedAccount<'info>,
     /// Receives the tokens: the pool's own token account, held by the vault
@@ -65,6 +68,7 @@ pub fn withdraw_from_margin<'info>(
                 collateral: a.collateral.to_account_info(),
                 mint: a.mint.to_account_info(),
                 vault: a.collateral_vault.to_account_info(),
+                loss_shard: a.loss_shard.to_account_info(),
                 vault_authority: a.collateral_vault_authority.to_account_info(),
                 destination: a.vault_token.to_account_info(),
                 token_program: a.token_program.to_account_info(),

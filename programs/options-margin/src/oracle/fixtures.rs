@@ -46,6 +46,8 @@ pub const LEGACY_DUMP_CONF: u64 = 13_518_041;
 pub const LEGACY_DUMP_EXPO: i32 = -8;
 /// The legacy dump's EMA price: precision 1e-8 USD.
 pub const LEGACY_DUMP_EMA_PRICE: i64 = 13_354_810_400;
+/// unit: unix seconds. The legacy dump's previous aggregate timestamp.
+pub const LEGACY_DUMP_PREV_TIMESTAMP: i64 = 1_720_094_641;
 /// unit: unix seconds. The legacy dump's aggregate timestamp (2024-07-04 12:04:05 UTC).
 pub const LEGACY_DUMP_PUBLISH_TIME: i64 = 1_720_094_645;
 
@@ -68,6 +70,8 @@ pub const LEGACY_AGG_STATUS_OFFSET: usize =
     offset_of!(SolanaPriceAccount, agg) + offset_of!(PriceInfo, status);
 /// Offset of the EMA price's `val` (the first field of its `Rational`).
 pub const LEGACY_EMA_PRICE_OFFSET: usize = offset_of!(SolanaPriceAccount, ema_price);
+/// Offset of the previous aggregate's timestamp.
+pub const LEGACY_PREV_TIMESTAMP_OFFSET: usize = offset_of!(SolanaPriceAccount, prev_timestamp);
 
 /// The receiver's `VerificationLevel`, mirrored so callers need no Pyth
 /// dependency.
@@ -164,9 +168,10 @@ pub fn price_update_v2_bytes(
 }
 
 /// The real SOL/USD legacy account with its aggregate price, confidence,
-/// exponent, timestamp and status byte replaced, and its EMA price set to
-/// the new price (everything else, including magic, version, publishers and
-/// previous aggregate, stays as on mainnet).
+/// exponent, timestamp and status byte replaced, its EMA price set to the
+/// new price and its previous timestamp to one second before (everything
+/// else, including magic, version, publishers and the previous aggregate's
+/// price, stays as on mainnet).
 /// precision of `price`/`conf`: 10^`expo` USD; `publish_time`: unix seconds;
 /// `status`: a `LEGACY_STATUS_*` byte (any byte is written, so invalid
 /// values can be tested).
@@ -189,6 +194,11 @@ pub fn legacy_price_bytes(
     );
     patch(&mut data, LEGACY_AGG_STATUS_OFFSET, &[status]);
     patch(&mut data, LEGACY_EMA_PRICE_OFFSET, &price.to_le_bytes());
+    patch(
+        &mut data,
+        LEGACY_PREV_TIMESTAMP_OFFSET,
+        &publish_time.saturating_sub(1).to_le_bytes(),
+    );
     data
 }
 

@@ -25,6 +25,7 @@ use pyth_sdk_solana::state::{
 
 use super::RawPrice;
 use crate::error::ErrorCode;
+use crate::reader::AccountRead;
 
 /// The legacy Pyth oracle program on Solana mainnet that owns price accounts.
 pub const LEGACY_PYTH_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
@@ -90,18 +91,18 @@ fn castable(data: &[u8]) -> bool {
 /// (`OracleWrongFeed`), layout, magic, version and account type
 /// (`OracleInvalidAccount`), aggregate status (`OracleNotTrading`). Age, sign,
 /// confidence and exponent are left to [`RawPrice::check`].
-pub fn load_raw(info: &AccountInfo, feed_address: &[u8; 32]) -> Result<RawPrice> {
-    if *info.owner != LEGACY_PYTH_PROGRAM_ID {
+pub fn load_raw<A: AccountRead + ?Sized>(info: &A, feed_address: &[u8; 32]) -> Result<RawPrice> {
+    if *info.owner() != LEGACY_PYTH_PROGRAM_ID {
         msg!(
             "oracle: owner {} is not the legacy Pyth program",
-            info.owner
+            info.owner()
         );
         return err!(ErrorCode::OracleWrongOwner);
     }
-    if info.key.to_bytes() != *feed_address {
+    if info.key().to_bytes() != *feed_address {
         return err!(ErrorCode::OracleWrongFeed);
     }
-    let data = info.try_borrow_data()?;
+    let data = info.data()?;
     if !castable(&data) {
         return err!(ErrorCode::OracleInvalidAccount);
     }
@@ -116,5 +117,6 @@ pub fn load_raw(info: &AccountInfo, feed_address: &[u8; 32]) -> Result<RawPrice>
         expo: account.expo,
         publish_time: account.timestamp,
         ema_price: account.ema_price.val,
+        prev_publish_time: account.prev_timestamp,
     })
 }

@@ -28,6 +28,7 @@ use anchor_lang::prelude::*;
 use bytemuck::{Pod, Zeroable};
 
 use crate::error::ErrorCode;
+use crate::reader::AccountRead;
 
 #[cfg(any(test, feature = "test-utils"))]
 pub mod fixtures;
@@ -172,6 +173,8 @@ pub struct OraclePrice {
     pub ema_e12: u64,
     /// unit: unix seconds.
     pub publish_time: i64,
+    /// unit: unix seconds. Publish time of the previous update of the feed.
+    pub prev_publish_time: i64,
 }
 
 impl OraclePrice {
@@ -262,6 +265,10 @@ pub struct RawPrice {
     pub publish_time: i64,
     /// precision: 10^`expo` USD per whole unit. The EMA price of the same update.
     pub ema_price: i64,
+    /// unit: unix seconds. Publish time of the feed's previous update (as
+    /// signed into this one): settlement takes the update whose previous
+    /// update was before expiry.
+    pub prev_publish_time: i64,
 }
 
 impl RawPrice {
@@ -316,6 +323,7 @@ impl RawPrice {
             conf_e12: normalize::conf_to_e12_ceil(self.conf, self.expo)?,
             ema_e12,
             publish_time: self.publish_time,
+            prev_publish_time: self.prev_publish_time,
         })
     }
 }
@@ -323,19 +331,26 @@ impl RawPrice {
 /// Read and validate the price in `info` against `cfg` at clock time `now_ts`
 /// (unit: unix seconds, normally `Clock::get()?.unix_timestamp`). See the
 /// module docs for the validation order and errors.
-pub fn read_price(info: &AccountInfo, cfg: &OracleConfig, now_ts: i64) -> Result<OraclePrice> {
+pub fn read_price<A: AccountRead + ?Sized>(
+    info: &A,
+    cfg: &OracleConfig,
+    now_ts: i64,
+) -> Result<OraclePrice> {
     load_raw(info, cfg)?.check(cfg, now_ts)
 }
 
 /// [`read_price`] without the age check: every other check applies, and
 /// the caller judges the publish time itself. Only settlement uses it, to
 /// take the verified update published closest to expiry, however long ago.
-pub fn read_price_unaged(info: &AccountInfo, cfg: &OracleConfig) -> Result<OraclePrice> {
+pub fn read_price_unaged<A: AccountRead + ?Sized>(
+    info: &A,
+    cfg: &OracleConfig,
+) -> Result<OraclePrice> {
     let raw = load_raw(info, cfg)?;
     raw.check(cfg, raw.publish_time)
 }
 
-fn load_raw(info: &AccountInfo, cfg: &OracleConfig) -> Result<RawPrice> {
+fn load_raw<A: AccountRead + ?Sized>(info: &A, cfg: &OracleConfig) -> Result<RawPrice> {
     cfg.validate()?;
     match cfg.kind()? {
         OracleKind::PythPull => pull::load_raw(info, &cfg.feed),

@@ -15,6 +15,7 @@ use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
 
 use super::RawPrice;
 use crate::error::ErrorCode;
+use crate::reader::AccountRead;
 
 /// The Pyth receiver program that owns every `PriceUpdateV2`
 /// (`rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`).
@@ -25,13 +26,13 @@ pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;
 /// (`OracleInvalidAccount`), feed id (`OracleWrongFeed`), verification level
 /// (`OracleNotFullyVerified`). Age, sign, confidence and exponent are left to
 /// [`RawPrice::check`].
-pub fn load_raw(info: &AccountInfo, feed_id: &[u8; 32]) -> Result<RawPrice> {
-    if *info.owner != PYTH_RECEIVER_PROGRAM_ID {
-        msg!("oracle: owner {} is not the Pyth receiver", info.owner);
+pub fn load_raw<A: AccountRead + ?Sized>(info: &A, feed_id: &[u8; 32]) -> Result<RawPrice> {
+    if *info.owner() != PYTH_RECEIVER_PROGRAM_ID {
+        msg!("oracle: owner {} is not the Pyth receiver", info.owner());
         return err!(ErrorCode::OracleWrongOwner);
     }
     let update = {
-        let data = info.try_borrow_data()?;
+        let data = info.data()?;
         let mut bytes: &[u8] = &data;
         PriceUpdateV2::try_deserialize(&mut bytes)
             .map_err(|_| error!(ErrorCode::OracleInvalidAccount))?
@@ -49,5 +50,6 @@ pub fn load_raw(info: &AccountInfo, feed_id: &[u8; 32]) -> Result<RawPrice> {
         expo: message.exponent,
         publish_time: message.publish_time,
         ema_price: message.ema_price,
+        prev_publish_time: message.prev_publish_time,
     })
 }

@@ -114,6 +114,7 @@ fn pull_real_dump_decodes() {
             conf_e12: 161_972_710_000,
             ema_e12: 156_609_218_000_000,
             publish_time: 1_721_133_402,
+            prev_publish_time: 1_721_133_401,
         }
     );
     assert_eq!(SOL_USD_PRICE_UPDATE_V2.len(), PriceUpdateV2::LEN);
@@ -383,6 +384,7 @@ fn legacy_real_dump_decodes() {
             conf_e12: 135_180_410_000,
             ema_e12: 133_548_104_000_000,
             publish_time: 1_720_094_645,
+            prev_publish_time: 1_720_094_641,
         }
     );
 }
@@ -403,11 +405,18 @@ fn legacy_layout_offsets_and_builder_match_dump() {
         LEGACY_DUMP_PUBLISH_TIME,
         LEGACY_STATUS_TRADING,
     );
-    // The builder sets the EMA to the price; put the dump's back.
+    // The builder sets the EMA to the price and the previous timestamp to
+    // one second before; put the dump's back.
     patch(
         &mut rebuilt,
         LEGACY_EMA_PRICE_OFFSET,
         &LEGACY_DUMP_EMA_PRICE.to_le_bytes(),
+    );
+    assert_eq!(LEGACY_PREV_TIMESTAMP_OFFSET, 200);
+    patch(
+        &mut rebuilt,
+        LEGACY_PREV_TIMESTAMP_OFFSET,
+        &LEGACY_DUMP_PREV_TIMESTAMP.to_le_bytes(),
     );
     assert_eq!(rebuilt.as_slice(), SOL_USD_LEGACY_PRICE);
 }
@@ -422,6 +431,7 @@ fn legacy_builder_reads_back() {
             conf_e12: 100_000_000_000,
             ema_e12: 250_000_000_000_000,
             publish_time: LT,
+            prev_publish_time: LT - 1,
         }
     );
 }
@@ -731,6 +741,7 @@ fn px(price_e12: u64, conf_e12: u64) -> OraclePrice {
         conf_e12,
         ema_e12: price_e12,
         publish_time: 0,
+        prev_publish_time: 0,
     }
 }
 

@@ -22,9 +22,10 @@ pub struct Collateral {
     pub total_balance_native: i64,
     /// unit: token native. Deposits are refused past this total.
     pub deposit_cap_native: u64,
-    /// unit: token native (settlement only). Σ of every margin account's
-    /// `counted_settlement_native`: the base a socialised loss is spread over.
-    pub counted_total_native: i64,
+    /// unit: token native (settlement only). Part of `socialized_loss_native`
+    /// no loss index could assign (beyond every counted balance, or nothing
+    /// counted): the vault is short by it until insurance deposits repay it.
+    pub unassigned_loss_native: i64,
     /// unit: bps. Asset weight for initial margin (≤ maint weight).
     pub init_weight_bps: u16,
     /// unit: bps. Asset weight for maintenance margin (≤ 10_000).

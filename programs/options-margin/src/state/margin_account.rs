@@ -74,7 +74,13 @@ pub struct MarginAccount {
     /// account paid, not yet swept into the exchange's fund
     /// (`sweep_insurance`): liquidations never write the exchange.
     pub insurance_accrued_native: i64,
-    pub reserved: [u8; 480],
+    /// unit: quote native. Socialised loss this account has paid (booked
+    /// out of its balance by an instruction that does not write the
+    /// settlement config, e.g. a trade), not yet netted against the
+    /// config's `socialized_loss_native` (the next deposit, withdrawal,
+    /// checkpoint or sweep does).
+    pub loss_retired_native: i64,
+    pub reserved: [u8; 472],
 }
 
 const _: () = assert!(
@@ -172,7 +178,7 @@ impl MarginAccount {
                 .skip(SETTLEMENT_SLOT + 1)
                 .find(|(_, c)| c.mint == Pubkey::default())
                 .map(|(slot, _)| slot)
-                .ok_or(error!(ErrorCode::AccountCollateralsFull))?
+                .ok_or_else(|| error!(ErrorCode::AccountCollateralsFull))?
         };
         self.collaterals[slot] = CollateralBalance {
             mint: *mint,
@@ -249,7 +255,7 @@ impl MarginAccount {
             .positions
             .iter()
             .position(|p| p.series == Pubkey::default())
-            .ok_or(error!(ErrorCode::AccountPositionsFull))?;
+            .ok_or_else(|| error!(ErrorCode::AccountPositionsFull))?;
         self.positions[free] = Position {
             series: *series,
             underlying_index,
@@ -289,6 +295,7 @@ impl MarginAccount {
             && self.positions.iter().all(|p| p.size_contracts == 0)
             && self.counted_settlement_native == 0
             && self.insurance_accrued_native == 0
+            && self.loss_retired_native == 0
     }
 }
 

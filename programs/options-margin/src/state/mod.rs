@@ -4,12 +4,14 @@
 
 pub mod collateral;
 pub mod exchange;
+pub mod loss_shard;
 pub mod margin_account;
 pub mod series;
 pub mod underlying;
 
 pub use collateral::*;
 pub use exchange::*;
+pub use loss_shard::*;
 pub use margin_account::*;
 pub use series::*;
 pub use underlying::*;

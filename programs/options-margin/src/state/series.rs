@@ -80,7 +80,7 @@ pub struct Series {
     pub vol_e6: u32,
     /// 1 for a call, 0 for a put.
     pub is_call: u8,
-    /// 1 once `settle_series` recorded a settlement price (final after the dispute window).
+    /// 1 once `settle_series` recorded the settlement price.
     pub settled: u8,
     /// Canonical bump of this PDA.
     pub bump: u8,
@@ -88,9 +88,7 @@ pub struct Series {
     pub underlying_index: u8,
     /// Risk vectors from the last refresh (or the settlement).
     pub risk: StoredSeriesRisk,
-    /// unit: unix seconds. Clock time the first settlement price was
-    /// recorded; until `settlement_recorded_ts + SETTLEMENT_DISPUTE_SECS` an
-    /// update published closer to expiry replaces it, then it is final.
+    /// unit: unix seconds. Clock time the settlement price was recorded.
     pub settlement_recorded_ts: i64,
     pub reserved: [u8; 120],
 }
@@ -104,16 +102,6 @@ impl Series {
 
     pub fn is_call(&self) -> bool {
         self.is_call == 1
-    }
-
-    /// A settlement price is recorded and its dispute window has closed
-    /// (unit of `now_ts`: unix seconds): positions may settle.
-    pub fn settlement_final(&self, now_ts: i64) -> bool {
-        self.settled == 1
-            && now_ts
-                > self
-                    .settlement_recorded_ts
-                    .saturating_add(crate::constants::SETTLEMENT_DISPUTE_SECS)
     }
 
     /// The risk crate's static terms of this series on `underlying`.

@@ -43,7 +43,9 @@ pub struct ApplyRiskParams<'info> {
 }
 
 /// Permissionless once the delay has passed: the announced parameters take
-/// effect (`NoPendingChange`, `ChangeDelayNotElapsed` otherwise).
+/// effect (`NoPendingChange`, `ChangeDelayNotElapsed` otherwise). A
+/// proposal expires `PARAM_CHANGE_EXPIRY_SECS` after it became applicable
+/// (`ChangeExpired`).
 pub fn apply_risk_params(ctx: Context<ApplyRiskParams>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut exchange = ctx.accounts.exchange.load_mut()?;
@@ -54,6 +56,12 @@ pub fn apply_risk_params(ctx: Context<ApplyRiskParams>) -> Result<()> {
     require!(
         now >= exchange.pending_risk_apply_ts,
         ErrorCode::ChangeDelayNotElapsed
+    );
+    require!(
+        now <= exchange
+            .pending_risk_apply_ts
+            .saturating_add(options_margin_risk::params::PARAM_CHANGE_EXPIRY_SECS),
+        ErrorCode::ChangeExpired
     );
     exchange.pending_risk.validate()?;
     exchange.risk = exchange.pending_risk;

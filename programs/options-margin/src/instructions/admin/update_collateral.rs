@@ -66,6 +66,12 @@ pub fn apply_collateral_params(ctx: Context<ApplyCollateralParams>) -> Result<()
         now >= collateral.pending_apply_ts,
         ErrorCode::ChangeDelayNotElapsed
     );
+    require!(
+        now <= collateral
+            .pending_apply_ts
+            .saturating_add(options_margin_risk::params::PARAM_CHANGE_EXPIRY_SECS),
+        ErrorCode::ChangeExpired
+    );
     collateral.oracle = collateral.pending_oracle;
     collateral.init_weight_bps = collateral.pending_init_weight_bps;
     collateral.maint_weight_bps = collateral.pending_maint_weight_bps;

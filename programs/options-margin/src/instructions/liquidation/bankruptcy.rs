@@ -17,12 +17,15 @@ use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
 use options_margin_risk::collateral::CollateralInput;
 
-use crate::controller::{absorb_surplus, book_socialized_loss, recount, socialize, sweep_accrued};
+use crate::constants::{loss_shard_index, LOSS_SHARDS};
+use crate::controller::{
+    absorb_surplus, book_pending_loss, recount, settle_retired_loss, socialize, sweep_accrued,
+};
 use crate::error::ErrorCode;
 use crate::events::{BankruptcyEvent, InsuranceDepositEvent};
 use crate::health::{self, Valuation};
 use crate::math::{overflow, risk_error, SafeMath};
-use crate::state::{Collateral, Exchange, MarginAccount, SETTLEMENT_SLOT};
+use crate::state::{Collateral, Exchange, LossShard, MarginAccount, SETTLEMENT_SLOT};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -40,8 +43,10 @@ pub struct DepositInsurance<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// Anyone may add settlement tokens to the insurance fund. They repay any
-/// socialised loss first.
+/// Anyone may add settlement tokens to the insurance fund. They first repay
+/// the socialised loss no index could assign (beyond every counted
+/// balance, or nothing counted); the loss assigned to accounts stays theirs
+/// to bear, and the deposit joins the fund at once.
 pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
@@ -52,8 +57,13 @@ pub fn deposit_insurance(ctx: Context<DepositInsurance>, amount_native: u64) -> 
             collateral.is_settlement(),
             ErrorCode::NotSettlementCollateral
         );
-        let repaid = amount.min(collateral.socialized_loss_native.max(0));
+        // Only the loss no index assigned: the rest is owed by the accounts
+        // that bear it, and repaying it would not lower what they owe.
+        let repaid = amount
+            .min(collateral.unassigned_loss_native)
+            .min(collateral.socialized_loss_native.max(0));
         collateral.socialized_loss_native = collateral.socialized_loss_native.safe_sub(repaid)?;
+        collateral.unassigned_loss_native = collateral.unassigned_loss_native.safe_sub(repaid)?;
         let added = amount.safe_sub(repaid)?;
         collateral.total_balance_native = collateral.total_balance_native.safe_add(added)?;
         exchange.insurance_native = exchange.insurance_native.safe_add(added)?;
@@ -138,7 +148,7 @@ fn write_off_dust<'info>(
         let config = AccountLoader::<Collateral>::try_from(
             configs
                 .next()
-                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?,
+                .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?,
         )?;
         let mut config = config.load_mut()?;
         require!(config.mint == c.mint, ErrorCode::HealthAccountsMismatch);
@@ -149,15 +159,61 @@ fn write_off_dust<'info>(
     Ok(())
 }
 
+/// The Σ of the counted balances over every loss shard, after re-counting
+/// `account` (now flat at zero) in its own shard. `shards` are the
+/// exchange's `LOSS_SHARDS` shards in index order, the account's own writable.
+fn counted_total_after<'info>(
+    shards: &'info [AccountInfo<'info>],
+    exchange_key: &Pubkey,
+    margin_key: &Pubkey,
+    account: &mut MarginAccount,
+    exchange: &Exchange,
+) -> Result<i64> {
+    require!(
+        shards.len() == LOSS_SHARDS as usize,
+        ErrorCode::HealthAccountsMismatch
+    );
+    let own = loss_shard_index(margin_key);
+    let mut total = 0i64;
+    for (i, info) in shards.iter().enumerate() {
+        let loader = AccountLoader::<LossShard>::try_from(info)
+            .map_err(|_| error!(ErrorCode::HealthAccountsMismatch))?;
+        if i == own as usize {
+            let mut shard = loader.load_mut()?;
+            require!(
+                shard.exchange == *exchange_key && shard.index == own,
+                ErrorCode::WrongLossShard
+            );
+            recount(account, exchange, &mut shard)?;
+            total = total.safe_add(shard.counted_total_native)?;
+        } else {
+            let shard = loader.load()?;
+            require!(
+                shard.exchange == *exchange_key && usize::from(shard.index) == i,
+                ErrorCode::WrongLossShard
+            );
+            total = total.safe_add(shard.counted_total_native)?;
+        }
+    }
+    Ok(total)
+}
+
 /// Permissionless. An account with no positions, no volatile collateral
 /// beyond dust (written off first, see [`write_off_dust`]) and a negative
 /// settlement balance (after booking what it owes of earlier losses and
 /// sweeping its insurance accrual) is bankrupt: the insurance fund covers
 /// the deficit as far as it can, the rest is socialised over the counted
-/// balances (module docs), and the account is left at zero. A bankrupt
-/// account pays no liquidation fee (the planner's fee is capped at
-/// equity), so nothing else is owed.
+/// balances of every loss shard (module docs), and the account is left at
+/// zero. A bankrupt account pays no liquidation fee (the planner's fee is
+/// capped at equity), so nothing else is owed.
+///
+/// `remaining_accounts`: the exchange's `LOSS_SHARDS` loss shards in index
+/// order (the account's own writable), then the `[collateral config
+/// (writable), oracle]` pair of each volatile collateral slot in use.
 pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) -> Result<()> {
+    let shards_len = (LOSS_SHARDS as usize).min(ctx.remaining_accounts.len());
+    let (shards, dust) = ctx.remaining_accounts.split_at(shards_len);
+    let exchange_key = ctx.accounts.exchange.key();
     {
         let exchange = ctx.accounts.exchange.load()?;
         let mut account = ctx.accounts.margin_account.load_mut()?;
@@ -165,19 +221,19 @@ pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) 
             account.active_positions().count() == 0,
             ErrorCode::NotBankrupt
         );
-        write_off_dust(
-            &mut account,
-            &exchange,
-            &ctx.accounts.exchange.key(),
-            ctx.remaining_accounts,
-        )?;
+        write_off_dust(&mut account, &exchange, &exchange_key, dust)?;
     }
     let mut exchange = ctx.accounts.exchange.load_mut()?;
     let mut collateral = ctx.accounts.settlement_collateral.load_mut()?;
+    require!(
+        collateral.is_settlement() && collateral.mint == exchange.settlement_mint,
+        ErrorCode::NotSettlementCollateral
+    );
     let mut account = ctx.accounts.margin_account.load_mut()?;
     sweep_accrued(&mut account, &mut exchange)?;
     absorb_surplus(&mut exchange, &mut collateral)?;
-    book_socialized_loss(&mut account, &exchange, &mut collateral)?;
+    book_pending_loss(&mut account, &exchange)?;
+    settle_retired_loss(&mut account, &mut collateral)?;
     let settlement = exchange.settlement_mint;
     let only_settlement = account.active_collaterals().all(|c| c.mint == settlement);
     let balance = account.settlement_balance(&settlement);
@@ -190,8 +246,9 @@ pub fn resolve_bankruptcy<'info>(ctx: Context<'info, ResolveBankruptcy<'info>>) 
     let socialized = deficit.safe_sub(covered)?;
     exchange.insurance_native = exchange.insurance_native.safe_sub(covered)?;
     account.collaterals[SETTLEMENT_SLOT].balance_native = 0;
-    socialize(socialized, &mut exchange, &mut collateral)?;
-    recount(&mut account, &exchange, &mut collateral)?;
+    let margin_key = ctx.accounts.margin_account.key();
+    let counted = counted_total_after(shards, &exchange_key, &margin_key, &mut account, &exchange)?;
+    socialize(socialized, counted, &mut exchange, &mut collateral)?;
     drop(account);
     drop(collateral);
     drop(exchange);

@@ -10,6 +10,7 @@ use crate::error::ErrorCode;
 use crate::events::LiquidationEvent;
 use crate::health::{self, LoadedInputs, MarginSummary, Valuation};
 use crate::math::{invariant, risk_error, SafeMath};
+use crate::reader::AccountRead;
 use crate::state::{Exchange, MarginAccount, Series, PAUSE_LIQUIDATIONS};
 
 #[event_cpi]
@@ -86,8 +87,8 @@ pub struct CallPlan {
 
 /// The plan for this call: the planner's, or a smaller one when the
 /// caller's `max_quantity` is below it. Valued at the spot.
-pub fn plan_call(
-    loaded: &LoadedInputs,
+pub fn plan_call<A: AccountRead>(
+    loaded: &LoadedInputs<A>,
     account: &MarginAccount,
     exchange: &Exchange,
     max_quantity: u64,
@@ -161,9 +162,9 @@ struct Moved {
 
 /// Moves the slice (or the collateral) from the liquidated account to the
 /// liquidator at the planner's transfer value; equity is unchanged by it.
-fn transfer(
+fn transfer<A: AccountRead>(
     plan: &LiquidationPlan,
-    loaded: &LoadedInputs,
+    loaded: &LoadedInputs<A>,
     from: &mut MarginAccount,
     to: &mut MarginAccount,
     settlement_mint: &Pubkey,
@@ -207,7 +208,7 @@ fn transfer(
             let mint = from
                 .active_collaterals()
                 .nth(j as usize)
-                .ok_or(error!(ErrorCode::HealthAccountsMismatch))?
+                .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?
                 .mint;
             credit(from, &mint, -q)?;
             credit(to, &mint, q)?;
@@ -235,7 +236,7 @@ fn nth_position_slot(account: &MarginAccount, n: usize) -> Result<usize> {
         .filter(|(_, p)| p.series != Pubkey::default())
         .nth(n)
         .map(|(slot, _)| slot)
-        .ok_or(error!(ErrorCode::HealthAccountsMismatch))
+        .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))
 }
 
 /// Adds `amount` (may be negative) to `account`'s balance of `mint`.
@@ -285,7 +286,7 @@ pub fn partial_liquidate<'info>(
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let exchange_key = ctx.accounts.exchange.key();
-    let exchange = *ctx.accounts.exchange.load()?;
+    let exchange = ctx.accounts.exchange.load()?;
     exchange.require_not_paused(PAUSE_LIQUIDATIONS)?;
     let split = args.health_accounts_liquidatee as usize;
     require!(
@@ -334,14 +335,13 @@ pub fn partial_liquidate<'info>(
     loaded.record_publish_times(&mut from);
     drop(loaded);
     to.require_within_width()?;
-    let (liquidator, to_loaded) = health::account_margin(
-        &to,
-        &exchange,
-        &exchange_key,
-        health_to,
-        now,
-        Valuation::Spot,
-    )?;
+    // The liquidator takes risk over: it must meet IM with its collateral
+    // valued as a trade would value it (the worse of spot and EMA). The
+    // trade's refusals (stale volatility, price age, EMA distance) do not
+    // apply: a liquidation must run in a crash, and while the volatility
+    // authority is late; the liquidator judges the marks it takes over.
+    let to_loaded = health::load_inputs(&to, &exchange, &exchange_key, health_to, now)?;
+    let liquidator = to_loaded.totals(&to, Valuation::Conservative)?;
     require!(
         liquidator.meets_initial(),
         ErrorCode::LiquidatorBelowInitialMargin
@@ -362,7 +362,7 @@ pub fn partial_liquidate<'info>(
         let info = health_from
             .iter()
             .find(|i| *i.key == moved.candidate)
-            .ok_or(error!(ErrorCode::HealthAccountsMismatch))?;
+            .ok_or_else(|| error!(ErrorCode::HealthAccountsMismatch))?;
         require!(info.is_writable, ErrorCode::SeriesNotWritable);
         let series = AccountLoader::<Series>::try_from(info)?;
         let mut series = series.load_mut()?;
@@ -392,5 +392,6 @@ pub fn partial_liquidate<'info>(
         mm_after_native: after.maintenance_margin_native,
         capped_by_tier: plan.capped_by_tier,
     });
+    crate::heap::log_used();
     Ok(())
 }

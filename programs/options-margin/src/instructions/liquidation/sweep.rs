@@ -3,10 +3,11 @@
 
 use anchor_lang::prelude::*;
 
-use crate::controller::{absorb_surplus, book_socialized_loss, sweep_accrued};
+use crate::constants::loss_shard_index;
+use crate::controller::{absorb_surplus, book_and_recount, settle_retired_loss, sweep_accrued};
 use crate::error::ErrorCode;
 use crate::events::InsuranceSweptEvent;
-use crate::state::{Collateral, Exchange, MarginAccount};
+use crate::state::{Collateral, Exchange, LossShard, MarginAccount};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -20,11 +21,12 @@ pub struct SweepInsurance<'info> {
 
 /// Permissionless: moves the insurance share accrued on every margin
 /// account in `remaining_accounts` (writable, of this exchange) into the
-/// exchange's insurance fund, and any vault surplus left by rounded-up
-/// loss shares. Liquidations accrue the share on the liquidated account so
-/// that they never write the exchange; this crank, run off the critical
-/// path, brings it home. The books are unchanged: Σ accrued + insurance is
-/// constant.
+/// exchange's insurance fund, nets the socialised loss they retired
+/// against the config, and moves any vault surplus left by rounded-up loss
+/// shares into the fund. Liquidations accrue the share on the liquidated
+/// account (and trades retire loss on the account) so that they never
+/// write an exchange-wide account; this crank, run off the critical path,
+/// brings both home. The books are unchanged by it.
 pub fn sweep_insurance<'info>(ctx: Context<'info, SweepInsurance<'info>>) -> Result<()> {
     let exchange_key = ctx.accounts.exchange.key();
     let mut exchange = ctx.accounts.exchange.load_mut()?;
@@ -33,7 +35,7 @@ pub fn sweep_insurance<'info>(ctx: Context<'info, SweepInsurance<'info>>) -> Res
         settlement.is_settlement() && settlement.mint == exchange.settlement_mint,
         ErrorCode::NotSettlementCollateral
     );
-    let mut swept = absorb_surplus(&mut exchange, &mut settlement)?;
+    let mut swept = 0i64;
     for info in ctx.remaining_accounts {
         let loader = AccountLoader::<MarginAccount>::try_from(info)?;
         let mut account = loader.load_mut()?;
@@ -41,10 +43,14 @@ pub fn sweep_insurance<'info>(ctx: Context<'info, SweepInsurance<'info>>) -> Res
             account.exchange == exchange_key,
             ErrorCode::HealthAccountsMismatch
         );
+        settle_retired_loss(&mut account, &mut settlement)?;
         swept = swept
             .checked_add(sweep_accrued(&mut account, &mut exchange)?)
-            .ok_or(error!(ErrorCode::MathOverflow))?;
+            .ok_or_else(|| error!(ErrorCode::MathOverflow))?;
     }
+    swept = swept
+        .checked_add(absorb_surplus(&mut exchange, &mut settlement)?)
+        .ok_or_else(|| error!(ErrorCode::MathOverflow))?;
     let insurance_after = exchange.insurance_native;
     drop(exchange);
     drop(settlement);
@@ -63,6 +69,14 @@ pub struct BookSocializedLoss<'info> {
     pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, has_one = exchange)]
     pub settlement_collateral: AccountLoader<'info, Collateral>,
+    /// The margin account's loss shard (`pda::loss_shard_of`).
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard.load()?.index == loss_shard_index(&margin_account.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard: AccountLoader<'info, LossShard>,
 }
 
 /// Permissionless checkpoint: books `margin_account`'s share of socialised
@@ -74,6 +88,7 @@ pub fn book_socialized_loss_ix(ctx: Context<BookSocializedLoss>) -> Result<()> {
     let exchange = ctx.accounts.exchange.load()?;
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let mut settlement = ctx.accounts.settlement_collateral.load_mut()?;
-    book_socialized_loss(&mut account, &exchange, &mut settlement)?;
+    let mut shard = ctx.accounts.loss_shard.load_mut()?;
+    book_and_recount(&mut account, &exchange, &mut settlement, &mut shard)?;
     Ok(())
 }

@@ -1,12 +1,12 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
-use crate::constants::MARGIN_SEED;
-use crate::controller::{book_socialized_loss, recount};
+use crate::constants::{loss_shard_index, MARGIN_SEED};
+use crate::controller::{book_and_recount, recount};
 use crate::error::ErrorCode;
 use crate::events::DepositEvent;
 use crate::math::SafeMath;
-use crate::state::{Collateral, Exchange, MarginAccount, PAUSE_DEPOSITS};
+use crate::state::{Collateral, Exchange, LossShard, MarginAccount, PAUSE_DEPOSITS};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -31,6 +31,15 @@ pub struct Deposit<'info> {
     pub mint: Account<'info, Mint>,
     #[account(mut)]
     pub vault: Account<'info, TokenAccount>,
+    /// The margin account's loss shard (`pda::loss_shard_of`): its
+    /// settlement balance is re-counted there.
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard.load()?.index == loss_shard_index(&margin_account.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard: AccountLoader<'info, LossShard>,
     /// Source of the tokens, owned by the signer.
     #[account(mut, token::mint = mint, token::authority = owner)]
     pub owner_token: Account<'info, TokenAccount>,
@@ -54,7 +63,7 @@ pub struct Deposit<'info> {
 pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
-    let exchange = *ctx.accounts.exchange.load()?;
+    let exchange = ctx.accounts.exchange.load()?;
     let mint = ctx.accounts.mint.key();
     let balance_after = {
         let mut collateral = ctx.accounts.collateral.load_mut()?;
@@ -72,8 +81,9 @@ pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
             ErrorCode::DepositCapExceeded
         );
         collateral.total_balance_native = total;
+        let mut shard = ctx.accounts.loss_shard.load_mut()?;
         if settlement {
-            book_socialized_loss(&mut account, &exchange, &mut collateral)?;
+            book_and_recount(&mut account, &exchange, &mut collateral, &mut shard)?;
         }
         let slot = account.collateral_slot_or_insert(&mint, &exchange.settlement_mint)?;
         account.require_within_width()?;
@@ -81,7 +91,7 @@ pub fn deposit(ctx: Context<Deposit>, amount_native: u64) -> Result<()> {
         *balance = balance.safe_add(amount)?;
         let balance_after = *balance;
         if settlement {
-            recount(&mut account, &exchange, &mut collateral)?;
+            recount(&mut account, &exchange, &mut shard)?;
         }
         balance_after
     };

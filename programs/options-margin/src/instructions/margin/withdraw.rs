@@ -1,13 +1,13 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, Token, TokenAccount, TransferChecked};
 
-use crate::constants::{MARGIN_SEED, VAULT_AUTHORITY_SEED};
-use crate::controller::{book_socialized_loss, recount};
+use crate::constants::{loss_shard_index, MARGIN_SEED, VAULT_AUTHORITY_SEED};
+use crate::controller::book_and_recount;
 use crate::error::ErrorCode;
 use crate::events::WithdrawEvent;
 use crate::health;
 use crate::math::SafeMath;
-use crate::state::{Collateral, Exchange, MarginAccount, PAUSE_WITHDRAWALS};
+use crate::state::{Collateral, Exchange, LossShard, MarginAccount, PAUSE_WITHDRAWALS};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -35,6 +35,15 @@ pub struct Withdraw<'info> {
     /// CHECK: the PDA that owns every vault; signs the transfer out.
     #[account(seeds = [VAULT_AUTHORITY_SEED, exchange.key().as_ref()], bump = exchange.load()?.vault_authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,
+    /// The margin account's loss shard (`pda::loss_shard_of`): its
+    /// settlement balance is re-counted there.
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard.load()?.index == loss_shard_index(&margin_account.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard: AccountLoader<'info, LossShard>,
     /// Destination of the tokens (any token account of this mint).
     #[account(mut, token::mint = mint)]
     pub destination: Account<'info, TokenAccount>,
@@ -52,7 +61,7 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
     require!(amount_native > 0, ErrorCode::ZeroAmount);
     let amount = i64::try_from(amount_native).map_err(|_| error!(ErrorCode::AmountTooLarge))?;
     let exchange_key = ctx.accounts.exchange.key();
-    let exchange = *ctx.accounts.exchange.load()?;
+    let exchange = ctx.accounts.exchange.load()?;
     exchange.require_not_paused(PAUSE_WITHDRAWALS)?;
 
     let mint = ctx.accounts.mint.key();
@@ -62,12 +71,13 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
         let mut account = ctx.accounts.margin_account.load_mut()?;
         let settlement = collateral.is_settlement();
         if settlement {
-            book_socialized_loss(&mut account, &exchange, &mut collateral)?;
+            let mut shard = ctx.accounts.loss_shard.load_mut()?;
+            book_and_recount(&mut account, &exchange, &mut collateral, &mut shard)?;
         }
         collateral.total_balance_native = collateral.total_balance_native.safe_sub(amount)?;
         let slot = account
             .collateral_slot(&mint)
-            .ok_or(error!(ErrorCode::InsufficientBalance))?;
+            .ok_or_else(|| error!(ErrorCode::InsufficientBalance))?;
         let balance = &mut account.collaterals[slot].balance_native;
         require!(*balance >= amount, ErrorCode::InsufficientBalance);
         require!(
@@ -77,7 +87,8 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
         *balance = balance.safe_sub(amount)?;
         let balance_after = *balance;
         if settlement {
-            recount(&mut account, &exchange, &mut collateral)?;
+            let mut shard = ctx.accounts.loss_shard.load_mut()?;
+            crate::controller::recount(&mut account, &exchange, &mut shard)?;
         }
         drop(collateral);
         account.release_empty_collaterals();
@@ -125,5 +136,6 @@ pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount_native: u64)
         equity_after_native: margin.equity_native,
         initial_margin_after_native: margin.initial_margin_native,
     });
+    crate::heap::log_used();
     Ok(())
 }

@@ -49,7 +49,7 @@ pub fn create_series(ctx: Context<CreateSeries>, terms: SeriesTerms) -> Result<(
     let tenor = terms
         .expiry_ts
         .checked_sub(now)
-        .ok_or(error!(ErrorCode::InvalidSeriesParams))?;
+        .ok_or_else(|| error!(ErrorCode::InvalidSeriesParams))?;
     require!(
         terms.strike_e12 > 0
             && tenor > 0
@@ -89,6 +89,6 @@ pub fn create_series(ctx: Context<CreateSeries>, terms: SeriesTerms) -> Result<(
     underlying.series_count = underlying
         .series_count
         .checked_add(1)
-        .ok_or(error!(ErrorCode::MathOverflow))?;
+        .ok_or_else(|| error!(ErrorCode::MathOverflow))?;
     write_new_account(ctx.accounts.series.as_ref(), &s)
 }

@@ -27,14 +27,16 @@ pub struct RefreshSeriesRisk<'info> {
 /// nobody can fail someone else's transaction by refreshing the series
 /// first with a newer update: prepending a refresh is always safe. An
 /// update as new as the stored one recomputes (the volatility may have
-/// changed since). Before settlement an expired series is repriced at
-/// intrinsic value on each shocked spot; after settlement its vectors are
-/// fixed and a refresh is a no-op too.
+/// changed since). From expiry on a refresh is a no-op too: the only value
+/// of an expired series is its settlement (`settle_series`), never the
+/// intrinsic value at a later price a caller picks; its last vectors age
+/// out within `max_risk_age_secs`, after which the account's margin checks
+/// wait for the settlement.
 pub fn refresh_series_risk(ctx: Context<RefreshSeriesRisk>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let underlying = ctx.accounts.underlying.load()?;
     let mut series = ctx.accounts.series.load_mut()?;
-    if series.settled == 1 {
+    if series.settled == 1 || now >= series.expiry_ts {
         return Ok(());
     }
     require!(series.vol_e6 != 0, ErrorCode::VolatilityNotSet);

@@ -4,13 +4,13 @@
 use anchor_lang::prelude::*;
 use options_margin_risk::series::settled_series_risk;
 
+use crate::constants::loss_shard_index;
+use crate::controller::{book_pending_loss, recount};
 use crate::error::ErrorCode;
 use crate::events::{PositionSettledEvent, SeriesSettledEvent};
 use crate::math::{invariant, risk_error, SafeMath};
 use crate::oracle::read_price_unaged;
-use crate::state::{Exchange, MarginAccount, Series, StoredSeriesRisk, Underlying};
-
-pub use crate::constants::SETTLEMENT_DISPUTE_SECS;
+use crate::state::{Exchange, LossShard, MarginAccount, Series, StoredSeriesRisk, Underlying};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -22,49 +22,34 @@ pub struct SettleSeries<'info> {
     pub oracle: UncheckedAccount<'info>,
 }
 
-/// Permissionless after expiry: records (or improves) the settlement price.
+/// Permissionless after expiry: records the settlement price, once.
 ///
-/// The settlement price is the verified Pyth update **published closest to
-/// expiry**, at or after it. The first call records an update; for
-/// `SETTLEMENT_DISPUTE_SECS` after that, anyone may replace it with an
-/// update published strictly earlier (still at or after expiry); then it
-/// is final. A settler therefore cannot choose among a window of prices:
-/// whoever holds the update nearest to expiry (Pyth serves every historical
-/// update) has the last word. The update's age is not checked (settlement
-/// wants the price *at* expiry, not a recent one); every other oracle check
-/// applies. While the price is provisional the series' vectors are its
-/// intrinsic value at that price; positions settle once it is final.
+/// The settlement price is **the** verified Pyth update that straddles
+/// expiry: published at or after it, with the feed's previous update
+/// published before it (`prev_publish_time < expiry ≤ publish_time`, both
+/// signed into the update). Exactly one update of a feed satisfies this, so
+/// no settler can choose among a window of prices, and anyone can post it
+/// at any time (Pyth serves every historical update; the age is not
+/// checked, every other oracle check applies). The series' vectors become
+/// the intrinsic value at that price, and positions settle at once.
 pub fn settle_series(ctx: Context<SettleSeries>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let underlying = ctx.accounts.underlying.load()?;
     let mut series = ctx.accounts.series.load_mut()?;
+    require!(series.settled == 0, ErrorCode::SeriesSettled);
     require!(now >= series.expiry_ts, ErrorCode::SeriesNotExpired);
     let price = read_price_unaged(ctx.accounts.oracle.as_ref(), &underlying.oracle)?;
     require!(
-        price.publish_time >= series.expiry_ts,
+        price.prev_publish_time < series.expiry_ts && price.publish_time >= series.expiry_ts,
         ErrorCode::SettlementPriceOutOfWindow
     );
-    if series.settled == 1 {
-        require!(
-            now <= series
-                .settlement_recorded_ts
-                .safe_add(SETTLEMENT_DISPUTE_SECS)?,
-            ErrorCode::SettlementFinal
-        );
-        require!(
-            price.publish_time < series.settlement_publish_ts,
-            ErrorCode::SettlementNotCloser
-        );
-    } else {
-        series.settlement_recorded_ts = now;
-    }
-
     let params = series.params(&underlying);
     let risk =
         settled_series_risk(&params, price.price_e12, price.publish_time).map_err(risk_error)?;
     series.risk = StoredSeriesRisk::from_risk(&risk);
     series.settlement_price_e12 = price.price_e12;
     series.settlement_publish_ts = price.publish_time;
+    series.settlement_recorded_ts = now;
     series.settled = 1;
     drop(series);
     emit_cpi!(SeriesSettledEvent {
@@ -84,26 +69,34 @@ pub struct SettlePositions<'info> {
     pub margin_account: AccountLoader<'info, MarginAccount>,
     #[account(mut, has_one = exchange)]
     pub series: AccountLoader<'info, Series>,
+    /// The margin account's loss shard (`pda::loss_shard_of`).
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard.load()?.index == loss_shard_index(&margin_account.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard: AccountLoader<'info, LossShard>,
 }
 
-/// Permissionless once the settlement price is final: pays out the
-/// account's position at the settlement intrinsic value (floor, per
+/// Permissionless once the series is settled: pays out the account's
+/// position at the settlement intrinsic value (floor, per
 /// contract), credits or debits the settlement balance (its slot is
 /// reserved, so this never fails for lack of room) and frees the slot.
 /// Longs receive and shorts pay the same per-contract amount, so a series
 /// settles to exactly zero.
 pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
-    let settlement_mint = ctx.accounts.exchange.load()?.settlement_mint;
+    let exchange = ctx.accounts.exchange.load()?;
+    let settlement_mint = exchange.settlement_mint;
     let series_key = ctx.accounts.series.key();
-    let now = Clock::get()?.unix_timestamp;
     let mut series = ctx.accounts.series.load_mut()?;
     require!(series.settled == 1, ErrorCode::SeriesNotSettled);
-    require!(series.settlement_final(now), ErrorCode::SettlementNotFinal);
     let mut account = ctx.accounts.margin_account.load_mut()?;
     let slot = account
         .position_slot(&series_key)
-        .ok_or(error!(ErrorCode::NoPosition))?;
+        .ok_or_else(|| error!(ErrorCode::NoPosition))?;
     let position = account.positions[slot];
+    book_pending_loss(&mut account, &exchange)?;
     let payout = position.size_contracts.safe_mul(series.risk.mark_native)?;
     let realized = position
         .realized_pnl_native
@@ -113,6 +106,11 @@ pub fn settle_positions(ctx: Context<SettlePositions>) -> Result<()> {
     *balance = balance.safe_add(payout)?;
     let balance_after = *balance;
     account.positions[slot].size_contracts = 0;
+    recount(
+        &mut account,
+        &exchange,
+        &mut *ctx.accounts.loss_shard.load_mut()?,
+    )?;
     account.release_empty_positions();
     account.release_empty_collaterals();
     if position.size_contracts > 0 {

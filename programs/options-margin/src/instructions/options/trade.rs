@@ -1,13 +1,14 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::MARGIN_SEED;
+use crate::constants::{loss_shard_index, MARGIN_SEED};
+use crate::controller::{book_pending_loss, recount};
 use crate::error::ErrorCode;
 use crate::events::TradeEvent;
 use options_margin_risk::trade::{check_trade_side, PremiumBand, SideVerdict, TradeRefusal};
 
 use crate::health::{self, MarginSummary, Valuation};
 use crate::math::{invariant, overflow};
-use crate::state::{Exchange, MarginAccount, Series, PAUSE_TRADING};
+use crate::state::{Exchange, LossShard, MarginAccount, Series, PAUSE_TRADING};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -51,6 +52,22 @@ pub struct Trade<'info> {
     pub account_b: AccountLoader<'info, MarginAccount>,
     #[account(mut, has_one = exchange)]
     pub series: AccountLoader<'info, Series>,
+    /// Account A's loss shard (`pda::loss_shard_of`); may equal B's.
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard_a.load()?.index == loss_shard_index(&account_a.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard_a: AccountLoader<'info, LossShard>,
+    /// Account B's loss shard.
+    #[account(
+        mut,
+        has_one = exchange,
+        constraint = loss_shard_b.load()?.index == loss_shard_index(&account_b.key())
+            @ ErrorCode::WrongLossShard,
+    )]
+    pub loss_shard_b: AccountLoader<'info, LossShard>,
 }
 
 /// Arguments of a bilateral block trade (an RFQ fill both owners signed).
@@ -94,7 +111,7 @@ fn refusal(r: TradeRefusal) -> Error {
 pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Result<()> {
     require!(args.size_lots != 0, ErrorCode::ZeroSize);
     let now = Clock::get()?.unix_timestamp;
-    let exchange = *ctx.accounts.exchange.load()?;
+    let exchange = ctx.accounts.exchange.load()?;
     exchange.require_not_paused(PAUSE_TRADING)?;
     let series_key = ctx.accounts.series.key();
     let (contracts, premium, mark, underlying_index) = {
@@ -128,15 +145,25 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
     let mut after = [None::<MarginSummary>; 2];
     let mut oi_delta = 0i64;
     let sides = [
-        (&ctx.accounts.account_a, health_a, contracts),
+        (
+            &ctx.accounts.account_a,
+            &ctx.accounts.loss_shard_a,
+            health_a,
+            contracts,
+        ),
         (
             &ctx.accounts.account_b,
+            &ctx.accounts.loss_shard_b,
             health_b,
             contracts.checked_neg().ok_or_else(overflow)?,
         ),
     ];
-    for (i, (loader, health, delta)) in sides.into_iter().enumerate() {
+    for (i, (loader, shard, health, delta)) in sides.into_iter().enumerate() {
         let mut account = loader.load_mut()?;
+        // The premium moves settlement balances: book what each side owes
+        // of socialised losses first, re-count after (a trade is how cash
+        // moves between accounts, so a balance cannot leave the base).
+        book_pending_loss(&mut account, &exchange)?;
         let slot = account.position_slot_or_insert(&series_key, underlying_index)?;
         account.require_within_width()?;
         let loaded = health::load_inputs(&account, &exchange, &exchange_key, health, now)?;
@@ -164,6 +191,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
         }
         loaded.record_publish_times(&mut account);
         drop(loaded);
+        recount(&mut account, &exchange, &mut *shard.load_mut()?)?;
         account.release_empty_positions();
         account.release_empty_collaterals();
         oi_delta = oi_delta
@@ -201,5 +229,6 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
         equity_b_after_native: b.equity_native,
         initial_margin_b_after_native: b.initial_margin_native,
     });
+    crate::heap::log_used();
     Ok(())
 }
