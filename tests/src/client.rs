@@ -1,28 +1,21 @@
-//! Client-side reads: the margin of an account computed off-chain by the
-//! very code the program runs (`options_margin::health`), over accounts
-//! fetched from the chain. This is how the CLI and the bot see health, so
-//! off-chain numbers equal on-chain numbers to the unit.
+//! Client-side reads through the SDK: the margin of an account computed
+//! off-chain by the very code the program runs (`options_margin::health`
+//! over the SDK's fetched [`KeyedAccount`]s), for margin-check lists the
+//! fixture builds (so tests can also pass forged ones).
 
-use anchor_lang::prelude::{AccountInfo, AccountMeta, Pubkey};
+use anchor_lang::prelude::{AccountMeta, Pubkey};
 use options_margin::health::{self, MarginSummary};
-use options_margin::oracle::fixtures::TestAccount;
+use options_margin::reader::KeyedAccount;
 use options_margin::state::{Exchange, MarginAccount};
+use options_margin_client::health::fetch_keyed;
 
 use crate::bench::TestBench;
 
-/// Fetches `metas` into owned accounts a real `AccountInfo` can borrow from.
-async fn fetch_accounts(bench: &TestBench, metas: &[AccountMeta]) -> Vec<TestAccount> {
-    let mut owned = Vec::with_capacity(metas.len());
-    for meta in metas {
-        let acc = bench
-            .get_account(&meta.pubkey)
-            .await
-            .expect("margin-check account exists");
-        let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
-        t.lamports = acc.lamports;
-        owned.push(t);
-    }
-    owned
+/// Fetches `metas` as the SDK does.
+async fn fetch_accounts(bench: &TestBench, metas: &[AccountMeta]) -> Vec<KeyedAccount> {
+    fetch_keyed(bench.chain(), metas)
+        .await
+        .expect("margin-check accounts exist")
 }
 
 /// Computes `margin`'s equity, IM and MM as a liquidation would value it
@@ -55,10 +48,9 @@ pub async fn margin_summary_at(
     let exchange: Exchange = bench.load_zc(exchange_key).await;
     let account: MarginAccount = bench.load_zc(margin).await;
     let now = bench.now().await;
-    let mut owned = fetch_accounts(bench, health_metas).await;
-    let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
+    let owned = fetch_accounts(bench, health_metas).await;
     let (summary, _) =
-        health::account_margin(&account, &exchange, exchange_key, &infos, now, valuation)?;
+        health::account_margin(&account, &exchange, exchange_key, &owned, now, valuation)?;
     Ok(summary)
 }
 
@@ -108,9 +100,8 @@ pub async fn plan_liquidation(
     let exchange: Exchange = bench.load_zc(exchange_key).await;
     let account: MarginAccount = bench.load_zc(margin).await;
     let now = bench.now().await;
-    let mut owned = fetch_accounts(bench, health_metas).await;
-    let infos: Vec<AccountInfo> = owned.iter_mut().map(|t| t.info()).collect();
-    let loaded = health::load_inputs(&account, &exchange, exchange_key, &infos, now)?;
+    let owned = fetch_accounts(bench, health_metas).await;
+    let loaded = health::load_inputs(&account, &exchange, exchange_key, &owned, now)?;
     let plan =
         options_margin::instructions::plan_call(&loaded, &account, &exchange, max_quantity)?.plan;
     let (target, is_position) = match plan.candidate {

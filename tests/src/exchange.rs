@@ -454,26 +454,16 @@ impl ExchangeFixture {
         bench: &TestBench,
         account: &MarginAccount,
     ) -> anchor_lang::Result<options_margin::health::MarginSummary> {
-        use options_margin::oracle::fixtures::TestAccount;
         let exchange: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
         let metas = self.health_accounts_for(bench, account).await;
-        let mut owned = Vec::with_capacity(metas.len());
-        for meta in &metas {
-            let acc = bench
-                .get_account(&meta.pubkey)
-                .await
-                .expect("margin-check account exists");
-            let mut t = TestAccount::new(meta.pubkey, acc.owner, &acc.data);
-            t.lamports = acc.lamports;
-            owned.push(t);
-        }
-        let infos: Vec<anchor_lang::prelude::AccountInfo> =
-            owned.iter_mut().map(|t| t.info()).collect();
+        let owned = options_margin_client::health::fetch_keyed(bench.chain(), &metas)
+            .await
+            .expect("margin-check accounts exist");
         options_margin::health::account_margin(
             account,
             &exchange,
             &self.exchange,
-            &infos,
+            &owned,
             bench.now().await,
             options_margin::health::Valuation::Spot,
         )

@@ -8,12 +8,12 @@
 //! program (options-margin's CPI caller, see [`vault`]) is registered the
 //! same way, on its own `liquidation_vault.so`.
 //!
-//! The integration suite (`tests/suite.rs`) and the CLI (`app/`) both build
-//! on this crate: [`client`] reads health off-chain with the program's own
-//! code, [`liquidation`] builds liquidation calls as a bot does, [`keeper`]
-//! is the liquidation bot, [`crash`] its market-crash scenario, and the
-//! bench sends v0 transactions once an address lookup table is registered
-//! ([`bench::TestBench::create_lookup_table`]).
+//! The bench is built on the client SDK (`options-margin-client`): its
+//! embedded chain, instruction builders, budgets and off-chain health. This
+//! crate keeps fixtures and scenario helpers: [`exchange`] sets up an
+//! exchange, [`client`] reads health off-chain through the SDK,
+//! [`liquidation`] builds liquidation calls as a bot does, [`keeper`] is the
+//! liquidation bot, [`crash`] its market-crash scenario.
 
 // solana-program-test 3.x marks its API "unstable" (deprecated) ahead of 4.0;
 // it is the pinned test framework, so the warning carries no information here.
@@ -21,13 +21,11 @@
 
 pub mod bench;
 pub mod books;
-pub mod budget;
 pub mod client;
 pub mod collaterals;
 pub mod crash;
 pub mod errors;
 pub mod exchange;
-pub mod ix;
 pub mod keeper;
 pub mod liquidation;
 pub mod options;
@@ -37,3 +35,4 @@ pub mod vault;
 
 pub use bench::TestBench;
 pub use exchange::{ExchangeFixture, User};
+pub use options_margin_client::{budget, ix};

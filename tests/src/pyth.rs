@@ -1,50 +1,13 @@
 //! Pyth accounts with the real byte layout and owner.
 
 use anchor_lang::prelude::Pubkey;
-use options_margin::oracle::fixtures::{self, VerificationLevelByte};
+use options_margin::oracle::fixtures;
 use options_margin::oracle::{LEGACY_PYTH_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID};
 use solana_account::Account;
 
 use crate::bench::TestBench;
 
-/// A PriceUpdateV2 price, in Pyth's own units.
-#[derive(Clone, Copy, Debug)]
-pub struct PullPrice {
-    pub feed_id: [u8; 32],
-    /// precision: 10^expo USD.
-    pub price: i64,
-    /// precision: 10^expo USD.
-    pub conf: u64,
-    pub expo: i32,
-    /// unit: unix seconds.
-    pub publish_time: i64,
-    pub verification: VerificationLevelByte,
-    /// precision: 10^expo USD. The EMA price the update carries (`None`: the price).
-    pub ema_price: Option<i64>,
-    /// unit: unix seconds. The feed's previous publish time (`None`: one second before).
-    pub prev_publish_time: Option<i64>,
-}
-
-impl PullPrice {
-    /// A fully verified price at expo −8 (`price_usd_e8` = USD × 1e8).
-    pub fn usd_e8(
-        feed_id: [u8; 32],
-        price_usd_e8: i64,
-        conf_usd_e8: u64,
-        publish_time: i64,
-    ) -> Self {
-        Self {
-            feed_id,
-            price: price_usd_e8,
-            conf: conf_usd_e8,
-            expo: -8,
-            publish_time,
-            verification: VerificationLevelByte::Full,
-            ema_price: None,
-            prev_publish_time: None,
-        }
-    }
-}
+pub use options_margin_client::pyth_local::PullPrice;
 
 fn account(owner: Pubkey, data: Vec<u8>) -> Account {
     Account {
@@ -57,24 +20,10 @@ fn account(owner: Pubkey, data: Vec<u8>) -> Account {
 }
 
 impl TestBench {
-    /// Writes a PriceUpdateV2 owned by the receiver program at `address`.
+    /// Writes a PriceUpdateV2 owned by the receiver program at `address`
+    /// (the SDK's local-ledger writer).
     pub fn set_pull_price(&mut self, address: &Pubkey, p: PullPrice) {
-        let data = fixtures::price_update_v2_bytes_from(&fixtures::PriceUpdateV2Fields {
-            write_authority: [0; 32],
-            verification: p.verification,
-            feed_id: p.feed_id,
-            price: p.price,
-            conf: p.conf,
-            expo: p.expo,
-            publish_time: p.publish_time,
-            prev_publish_time: p
-                .prev_publish_time
-                .unwrap_or(p.publish_time.saturating_sub(1)),
-            ema_price: p.ema_price.unwrap_or(p.price),
-            ema_conf: p.conf,
-            posted_slot: 0,
-        });
-        self.set_account(address, account(PYTH_RECEIVER_PROGRAM_ID, data));
+        self.set_account(address, p.to_account());
     }
 
     /// Writes raw bytes with an arbitrary owner (spoofing tests).

@@ -13,6 +13,8 @@
 //! - [`margin`]: `account_margin`, the per-account combination of stored vectors.
 //! - [`collateral`]: collateral valuation and haircuts.
 //! - [`planner`]: tiers, candidate ranking, the just-enough amount.
+//! - [`distance`]: off-chain solvers of the distance to each tier: the
+//!   equity an account can lose, the spot of one underlying that puts it there.
 //! - [`params`]: exchange risk parameters: layout, defaults, the only bounds.
 //! - [`fee`]: the fixed liquidation fee and its anti-slicing rule.
 //! - [`apply`]: `apply_plan`, the reference of what a liquidation changes.
@@ -30,6 +32,7 @@
 pub mod apply;
 pub mod black76;
 pub mod collateral;
+pub mod distance;
 pub mod error;
 pub mod fee;
 pub mod fixed;

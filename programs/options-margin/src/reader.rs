@@ -44,6 +44,28 @@ impl<'info> AccountRead for AccountInfo<'info> {
     }
 }
 
+/// A reference reads as what it points to, so clients can check many
+/// accounts against one shared set of fetched accounts without copies.
+impl<T: AccountRead + ?Sized> AccountRead for &T {
+    type Data<'a>
+        = T::Data<'a>
+    where
+        Self: 'a;
+
+    fn key(&self) -> &Pubkey {
+        (**self).key()
+    }
+    fn owner(&self) -> &Pubkey {
+        (**self).owner()
+    }
+    fn is_writable(&self) -> bool {
+        (**self).is_writable()
+    }
+    fn data(&self) -> Result<Self::Data<'_>> {
+        (**self).data()
+    }
+}
+
 /// An account a client fetched: its address, owner and data, the data
 /// kept 8-byte aligned (as the runtime aligns it) so zero-copy casts work.
 #[derive(Clone, Debug, PartialEq, Eq)]

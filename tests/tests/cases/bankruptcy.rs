@@ -173,9 +173,10 @@ async fn a_deficit_covered_by_the_insurance_fund() {
     let plain = ix::resolve_bankruptcy(&c.fx.exchange, &c.writer.margin, &c.fx.usdc.mint);
     let r = c.bench.send(&[plain], &[]).await;
     assert_error_code!(r, ErrorCode::HealthAccountsMismatch);
+    let resolve = resolve_with_dust(&c);
     let events = c
         .bench
-        .send_capturing_events(&[resolve_with_dust(&c)], &[])
+        .send_capturing_events(&[resolve], &[])
         .await
         .expect("resolve");
     // The lamport of SOL was written off; its vault keeps it.
@@ -247,9 +248,10 @@ async fn a_deficit_beyond_insurance_is_borne_by_the_balances_of_the_time() {
     assert!(deficit > 10 * USD as i64);
     let writer: MarginAccount = c.bench.load_zc(&c.writer.margin).await;
     let counted_at_loss = c.fx.counted_total(&c.bench).await - writer.counted_settlement_native;
+    let resolve = resolve_with_dust(&c);
     let events = c
         .bench
-        .send_capturing_events(&[resolve_with_dust(&c)], &[])
+        .send_capturing_events(&[resolve], &[])
         .await
         .unwrap();
     let ev: BankruptcyEvent = find_event(&events).unwrap();
@@ -433,10 +435,8 @@ async fn cash_moved_by_a_trade_bears_its_share_where_it_lands() {
 
     close_out(&mut c).await;
     let counted = c.fx.counted_total(&c.bench).await;
-    c.bench
-        .send(&[resolve_with_dust(&c)], &[])
-        .await
-        .expect("resolve");
+    let resolve = resolve_with_dust(&c);
+    c.bench.send(&[resolve], &[]).await.expect("resolve");
     let exchange: Exchange = c.bench.load_zc(&c.fx.exchange).await;
     assert!(exchange.loss_index_e12 > 0);
     // The fresh account owes its share of the cash it holds.

@@ -63,7 +63,7 @@ async fn every_pull_oracle_rejection_has_its_code_and_changes_nothing() {
         ),
         (
             PullPrice {
-                verification: VerificationLevelByte::Partial { num_signatures: 13 },
+                partial_signatures: Some(13),
                 ..price(&fx, now)
             },
             ErrorCode::OracleNotFullyVerified,

@@ -1,5 +1,6 @@
-//! `options-margin keeper`: the liquidation bot through a market crash on
-//! the embedded chain. Six writers from 100% to 140% of their initial
+//! The test bench's keeper through a market crash on the embedded chain
+//! (`cargo run -p options-margin-tests --example crash`), until the bot
+//! over any chain replaces it as `options-margin keeper run`. Six writers from 100% to 140% of their initial
 //! margin, SOL falling from $150 to $100 in $5 steps; after each step the
 //! keeper passes over every account (settle, refresh, liquidate, wait out
 //! grace periods, resolve bankruptcies) until it is quiet.
@@ -9,7 +10,14 @@ use options_margin_tests::client;
 use options_margin_tests::crash::CrashScenario;
 use options_margin_tests::keeper::KeeperAction;
 
-use crate::{units, usd};
+/// Formats a native amount with `decimals` decimals.
+fn units(native: i64, decimals: u8) -> String {
+    options_margin_client::amounts::format_decimal(i128::from(native), decimals)
+}
+
+fn usd(native: i64) -> String {
+    format!("${}", units(native, 6))
+}
 
 /// A ratio in bps, or "no MM" for an account without maintenance margin.
 fn ratio(bps: u64) -> String {
@@ -23,7 +31,7 @@ fn ratio(bps: u64) -> String {
 /// unit: writers.
 const WRITERS: usize = 6;
 
-pub async fn run() -> Result<(), String> {
+async fn run() -> Result<(), String> {
     let mut s = CrashScenario::new(WRITERS).await;
     let names: Vec<(anchor_lang::prelude::Pubkey, String)> = s
         .writers
@@ -113,4 +121,12 @@ pub async fn run() -> Result<(), String> {
         usd(exchange.insurance_native)
     );
     Ok(())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
 }

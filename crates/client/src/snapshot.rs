@@ -1,0 +1,137 @@
+//! One consistent read of an exchange for a bot or a simulator: every
+//! series, underlying and collateral config, every price account they
+//! name, and the clock, fetched once; then the health (and liquidation
+//! plan) of any number of margin accounts computed from it by the
+//! program's own code (`options_margin::health` over references into the
+//! snapshot: no copy of a shared account per margin account).
+
+use std::collections::HashMap;
+
+use anchor_lang::prelude::Pubkey;
+use options_margin::health::{self, MarginSummary, Valuation};
+use options_margin::reader::KeyedAccount;
+use options_margin::state::{Collateral, Exchange, MarginAccount, Series, Underlying};
+use options_margin_risk::planner::{Candidate, LiquidationPlan};
+
+use crate::chain::Chain;
+use crate::decode::{collaterals_of_exchange, fetch, series_of_exchange, underlyings_of_exchange};
+use crate::error::{ClientError, ClientResult};
+use crate::oracles::PriceAccounts;
+
+pub struct Snapshot {
+    pub exchange_key: Pubkey,
+    pub exchange: Exchange,
+    /// unit: unix seconds. The cluster clock when the snapshot was read.
+    pub now_ts: i64,
+    pub series: HashMap<Pubkey, Series>,
+    pub underlyings: HashMap<Pubkey, Underlying>,
+    /// By mint.
+    pub collaterals: HashMap<Pubkey, (Pubkey, Collateral)>,
+    /// Every account a margin check of this exchange can read.
+    accounts: HashMap<Pubkey, KeyedAccount>,
+    prices: PriceAccounts,
+}
+
+impl Snapshot {
+    /// Reads the exchange's series, underlyings, collaterals and their price accounts.
+    pub async fn load<C: Chain>(chain: &C, prices: &PriceAccounts, exchange_key: &Pubkey) -> ClientResult<Self> {
+        let exchange: Exchange = fetch(chain, exchange_key).await?;
+        let series = series_of_exchange(chain, exchange_key).await?;
+        let underlyings = underlyings_of_exchange(chain, exchange_key).await?;
+        let collaterals = collaterals_of_exchange(chain, exchange_key).await?;
+        let mut keys: Vec<Pubkey> = Vec::new();
+        keys.extend(series.iter().map(|(k, _)| *k));
+        for (k, u) in &underlyings {
+            keys.push(*k);
+            keys.push(prices.account_for(&u.oracle));
+        }
+        for (k, c) in &collaterals {
+            keys.push(*k);
+            keys.push(prices.account_for(&c.oracle));
+        }
+        keys.sort();
+        keys.dedup();
+        let fetched = chain.accounts(&keys).await?;
+        let accounts = keys
+            .iter()
+            .zip(fetched)
+            .filter_map(|(k, a)| a.map(|a| (*k, KeyedAccount::new(*k, a.owner, &a.data))))
+            .collect();
+        Ok(Self {
+            exchange_key: *exchange_key,
+            exchange,
+            now_ts: chain.clock().await?.unix_timestamp,
+            series: series.into_iter().collect(),
+            underlyings: underlyings.into_iter().collect(),
+            collaterals: collaterals.into_iter().map(|(k, c)| (c.mint, (k, c))).collect(),
+            accounts,
+            prices: prices.clone(),
+        })
+    }
+
+    /// The margin-check accounts of `account` in the program's order (see
+    /// [`crate::health::health_metas`]), from the snapshot.
+    pub fn health_keys(&self, account: &MarginAccount) -> ClientResult<Vec<Pubkey>> {
+        let mut keys = Vec::new();
+        for c in account.active_collaterals() {
+            if c.mint == self.exchange.settlement_mint {
+                continue;
+            }
+            let (config, collateral) = self
+                .collaterals
+                .get(&c.mint)
+                .ok_or_else(|| ClientError::Input(format!("mint {} is not a collateral", c.mint)))?;
+            keys.push(*config);
+            keys.push(self.prices.account_for(&collateral.oracle));
+        }
+        let mut underlyings: Vec<Pubkey> = Vec::new();
+        for p in account.active_positions() {
+            keys.push(p.series);
+            let s = self.series.get(&p.series).ok_or(ClientError::AccountNotFound(p.series))?;
+            if !underlyings.contains(&s.underlying) {
+                underlyings.push(s.underlying);
+            }
+        }
+        for u in underlyings {
+            let underlying = self.underlyings.get(&u).ok_or(ClientError::AccountNotFound(u))?;
+            keys.push(u);
+            keys.push(self.prices.account_for(&underlying.oracle));
+        }
+        Ok(keys)
+    }
+
+    fn readers(&self, account: &MarginAccount) -> ClientResult<Vec<&KeyedAccount>> {
+        self.health_keys(account)?
+            .iter()
+            .map(|k| self.accounts.get(k).ok_or(ClientError::AccountNotFound(*k)))
+            .collect()
+    }
+
+    /// Equity, IM, MM and ratio of `account` exactly as the program computes them.
+    pub fn summary(&self, account: &MarginAccount, valuation: Valuation) -> ClientResult<MarginSummary> {
+        let readers = self.readers(account)?;
+        let (summary, _) = health::account_margin(account, &self.exchange, &self.exchange_key, &readers, self.now_ts, valuation)?;
+        Ok(summary)
+    }
+
+    /// What a `partial_liquidate` of `account` would do: the plan, its
+    /// target (series or mint) and whether the target is a position.
+    pub fn plan(&self, account: &MarginAccount, max_quantity: u64) -> ClientResult<(LiquidationPlan, Pubkey, bool)> {
+        let readers = self.readers(account)?;
+        let loaded = health::load_inputs(account, &self.exchange, &self.exchange_key, &readers, self.now_ts)?;
+        let plan = options_margin::instructions::plan_call(&loaded, account, &self.exchange, max_quantity)?.plan;
+        match plan.candidate {
+            Candidate::Position(i) => account.active_positions().nth(i as usize).map(|p| (plan, p.series, true)),
+            Candidate::Collateral(j) => account.active_collaterals().nth(j as usize).map(|c| (plan, c.mint, false)),
+        }
+        .ok_or_else(|| ClientError::Program("plan names no slot".into()))
+    }
+
+    /// Replaces one account of the snapshot (a series after its refresh, a new price).
+    pub fn update(&mut self, key: Pubkey, account: &solana_account::Account) {
+        if let Some(s) = crate::decode::decode::<Series>(&account.data) {
+            self.series.insert(key, s);
+        }
+        self.accounts.insert(key, KeyedAccount::new(key, account.owner, &account.data));
+    }
+}
