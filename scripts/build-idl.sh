@@ -5,14 +5,28 @@
 # their types, address) into one JSON document.
 #
 # Usage: scripts/build-idl.sh [OUT]   (default: idl/options_margin.json)
+#        scripts/build-idl.sh --check (CI: regenerate into a temporary file
+#        and fail, with a diff, when the committed IDL differs from it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-idl/options_margin.json}"
+committed=idl/options_margin.json
+check=0
+locked=()
+if [ "${1:-}" = "--check" ]; then
+  check=1
+  locked=(--locked)
+fi
 raw="$(mktemp)"
-trap 'rm -f "$raw"' EXIT
+if [ "$check" = 1 ]; then
+  out="$(mktemp)"
+  trap 'rm -f "$raw" "$out"' EXIT
+else
+  out="${1:-$committed}"
+  trap 'rm -f "$raw"' EXIT
+fi
 ANCHOR_IDL_BUILD_PROGRAM_PATH="$PWD/programs/options-margin" \
 ANCHOR_IDL_BUILD_RESOLUTION=TRUE \
-  cargo test -p options-margin --lib __anchor_private_print_idl --features idl-build \
+  cargo test "${locked[@]}" -p options-margin --lib __anchor_private_print_idl --features idl-build \
   -- --show-output --quiet --test-threads 1 > "$raw"
 python3 - "$raw" "$out" <<'PY'
 import json, re, sys
@@ -62,3 +76,10 @@ with open(out, "w") as f:
 print(f"{out}: {len(idl['instructions'])} instructions, {len(idl.get('accounts', []))} accounts, "
       f"{len(idl.get('events', []))} events, {len(idl.get('errors', []))} errors")
 PY
+if [ "$check" = 1 ]; then
+  if ! diff -u --label "$committed (committed)" --label "$committed (generated)" "$committed" "$out"; then
+    echo "error: $committed is not what the program generates; run scripts/build-idl.sh and commit it" >&2
+    exit 1
+  fi
+  echo "$committed matches the program"
+fi

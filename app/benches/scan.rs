@@ -69,35 +69,56 @@ fn accounts(snapshot: &Snapshot) -> Vec<(Pubkey, MarginAccount)> {
             let size = 1 + rng.below(20) as i64;
             p.size_contracts = if rng.below(3) == 0 { size } else { -size };
         }
-        out.push((Pubkey::new_from_array(bytemuck::cast([i as u64, 1, 2, 3])), a));
+        out.push((
+            Pubkey::new_from_array(bytemuck::cast([i as u64, 1, 2, 3])),
+            a,
+        ));
     }
     out
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let snapshot = runtime.block_on(async {
         let mut s = Session::new(dir.path()).unwrap();
         let cfg = dir.path().join("exchange.toml");
         std::fs::write(&cfg, config()).unwrap();
         s.keygen("admin").await.unwrap();
-        let exchange = s.json("admin", &["exchange", "init", "--config", &cfg.display().to_string()]).await.unwrap()["exchange"]
+        let exchange = s
+            .json(
+                "admin",
+                &["exchange", "init", "--config", &cfg.display().to_string()],
+            )
+            .await
+            .unwrap()["exchange"]
             .as_str()
             .unwrap()
             .parse::<Pubkey>()
             .unwrap();
         let chain = EmbeddedChain::open(&s.ledger()).await.unwrap();
-        Snapshot::load(&chain, &PriceAccounts::default(), &exchange).await.unwrap()
+        Snapshot::load(&chain, &PriceAccounts::default(), &exchange)
+            .await
+            .unwrap()
     });
     assert_eq!(snapshot.series.len(), 32);
     let accounts = accounts(&snapshot);
     let priced = options_margin_app::keeper::rank::price_all(&snapshot, &accounts, 2);
     let ok = priced.iter().filter(|r| r.summary.is_ok()).count();
-    assert_eq!(ok, ACCOUNTS, "every synthesised account prices: {:?}", priced.iter().find(|r| r.summary.is_err()));
+    assert_eq!(
+        ok,
+        ACCOUNTS,
+        "every synthesised account prices: {:?}",
+        priced.iter().find(|r| r.summary.is_err())
+    );
     let mut group = c.benchmark_group("keeper_scan");
     group.sample_size(10);
-    group.bench_function("price_and_rank_100k_accounts_2_threads", |b| b.iter(|| rank(&snapshot, &accounts, 2)));
+    group.bench_function("price_and_rank_100k_accounts_2_threads", |b| {
+        b.iter(|| rank(&snapshot, &accounts, 2))
+    });
     group.finish();
 }
 

@@ -102,8 +102,13 @@ pub async fn plan_liquidation(
     let now = bench.now().await;
     let owned = fetch_accounts(bench, health_metas).await;
     let loaded = health::load_inputs(&account, &exchange, exchange_key, &owned, now)?;
-    let plan =
-        options_margin::instructions::plan_call(&loaded, &account, &exchange, max_quantity)?.plan;
+    let plan = options_margin::controller::liquidation::plan_call(
+        &loaded,
+        &account,
+        &exchange,
+        max_quantity,
+    )?
+    .plan;
     let (target, is_position) = match plan.candidate {
         Candidate::Position(i) => (
             account

@@ -6,7 +6,7 @@ use options_margin::instructions::CollateralParams;
 use options_margin::oracle::fixtures::SOL_USD_FEED_ID;
 use options_margin::oracle::{OracleConfig, OracleKind};
 use options_margin::pda;
-use options_margin::state::{MarginAccount, RiskParams, Series};
+use options_margin::state::{MarginAccount, RiskParams};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
@@ -348,37 +348,34 @@ impl ExchangeFixture {
         self.health_accounts_for(bench, &account).await
     }
 
-    /// Margin-check accounts for a given account state: `[config, oracle]`
-    /// per volatile collateral, `[series]` per position, then
-    /// `[underlying, oracle]` per distinct underlying. Every underlying of
-    /// the fixture is priced by the SOL oracle account.
+    /// Where the fixture's feeds are published: each collateral's oracle
+    /// account by its feed (every underlying is on the SOL feed).
+    pub fn prices(&self) -> options_margin_client::PriceAccounts {
+        let mut p = options_margin_client::PriceAccounts::default();
+        for c in [&self.usdc, &self.sol].into_iter().chain(&self.extra) {
+            p.set(c.feed_id, c.oracle);
+        }
+        p
+    }
+
+    /// Margin-check accounts for a given account state, as the SDK builds
+    /// them: `[config, oracle]` per volatile collateral, `[series]` per
+    /// position, then `[underlying, oracle]` per distinct underlying.
     pub async fn health_accounts_for(
         &self,
         bench: &TestBench,
         account: &MarginAccount,
     ) -> Vec<AccountMeta> {
-        let mut metas = Vec::new();
-        for c in account.active_collaterals() {
-            if c.mint == self.usdc.mint {
-                continue;
-            }
-            let fixture = self.collateral(&c.mint);
-            metas.push(AccountMeta::new_readonly(fixture.config, false));
-            metas.push(AccountMeta::new_readonly(fixture.oracle, false));
-        }
-        let mut underlyings: Vec<Pubkey> = Vec::new();
-        for p in account.active_positions() {
-            metas.push(AccountMeta::new_readonly(p.series, false));
-            let series: Series = bench.load_zc(&p.series).await;
-            if !underlyings.contains(&series.underlying) {
-                underlyings.push(series.underlying);
-            }
-        }
-        for u in underlyings {
-            metas.push(AccountMeta::new_readonly(u, false));
-            metas.push(AccountMeta::new_readonly(self.sol.oracle, false));
-        }
-        metas
+        let exchange: options_margin::state::Exchange = bench.load_zc(&self.exchange).await;
+        options_margin_client::health::health_metas(
+            bench.chain(),
+            &self.prices(),
+            &self.exchange,
+            &exchange,
+            account,
+        )
+        .await
+        .expect("margin-check accounts")
     }
 
     /// Margin-check accounts of `margin` as `trade` checks it: after the

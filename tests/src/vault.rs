@@ -365,19 +365,26 @@ impl ExchangeFixture {
         liquidatee: &Pubkey,
         max_quantity: u64,
     ) -> CallHealth {
-        let liquidatee_metas = self.liquidatee_health(bench, liquidatee).await;
-        let liquidator = self
-            .liquidator_health_after(
-                bench,
-                &vault.margin,
-                liquidatee,
-                &liquidatee_metas,
-                max_quantity,
-            )
-            .await;
+        let split = self.liquidatee_health(bench, liquidatee).await.len();
+        let request = options_margin_client::actions::LiquidationRequest {
+            liquidator: vault.keys.vault,
+            receiver: vault.margin,
+            liquidatee: *liquidatee,
+            max_quantity,
+            min_fee_native: 0,
+        };
+        let ix = options_margin_client::actions::liquidation_instruction(
+            bench.chain(),
+            &self.prices(),
+            &request,
+        )
+        .await
+        .expect("liquidation accounts");
+        // partial_liquidate's own accounts come first (6), then the two lists.
+        let (liquidatee_metas, liquidator) = ix.accounts[6..].split_at(split);
         CallHealth {
-            liquidatee: liquidatee_metas,
-            liquidator,
+            liquidatee: liquidatee_metas.to_vec(),
+            liquidator: liquidator.to_vec(),
         }
     }
 

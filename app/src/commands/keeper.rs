@@ -22,7 +22,13 @@ pub async fn run(ctx: &mut Context, a: &KeeperArgs) -> ClientResult<Output> {
     loop {
         let decisions = keeper.pass().await;
         passes += 1;
-        let now = keeper.client.chain.clock().await.map(|c| c.unix_timestamp).unwrap_or(0);
+        let now = keeper
+            .client
+            .chain
+            .clock()
+            .await
+            .map(|c| c.unix_timestamp)
+            .unwrap_or(0);
         for d in &decisions {
             eprintln!("{} {d}", crate::fmt::date_time(now));
             match &d.outcome {

@@ -3,8 +3,8 @@
 use std::fmt;
 
 use anchor_lang::prelude::Pubkey;
+use options_margin::controller::liquidation::grace_blocks;
 use options_margin::events::LiquidationEvent;
-use options_margin::instructions::grace_blocks;
 use options_margin::state::MarginAccount;
 use options_margin_client::actions::{self, LiquidationRequest};
 use options_margin_client::amounts::format_usd;
@@ -47,11 +47,20 @@ impl fmt::Display for Decision {
             Outcome::Waiting(d) => ("waiting", d),
             Outcome::Failed(d) => ("failed", d),
         };
-        write!(f, "{:<18} {} — {} → {kind}: {detail}", self.action, self.account, self.why)
+        write!(
+            f,
+            "{:<18} {} — {} → {kind}: {detail}",
+            self.action, self.account, self.why
+        )
     }
 }
 
-fn decision(account: Pubkey, action: &'static str, why: impl Into<String>, outcome: Outcome) -> Decision {
+fn decision(
+    account: Pubkey,
+    action: &'static str,
+    why: impl Into<String>,
+    outcome: Outcome,
+) -> Decision {
     Decision {
         account,
         action,
@@ -79,26 +88,44 @@ pub async fn pass<C: Chain>(k: &mut Keeper<'_, C>, out: &mut Vec<Decision>) {
     let accounts = match margin_accounts(chain, &exchange, None).await {
         Ok(a) => a,
         Err(e) => {
-            out.push(decision(exchange, "scan", "getProgramAccounts", Outcome::Failed(e.to_string())));
+            out.push(decision(
+                exchange,
+                "scan",
+                "getProgramAccounts",
+                Outcome::Failed(e.to_string()),
+            ));
             return;
         }
     };
     let mut snapshot = match Snapshot::load(chain, prices, &exchange).await {
         Ok(s) => s,
         Err(e) => {
-            out.push(decision(exchange, "scan", "exchange snapshot", Outcome::Failed(e.to_string())));
+            out.push(decision(
+                exchange,
+                "scan",
+                "exchange snapshot",
+                Outcome::Failed(e.to_string()),
+            ));
             return;
         }
     };
     let me = k.client.payer.pubkey();
-    let theirs: Vec<(Pubkey, MarginAccount)> = accounts.into_iter().filter(|(_, a)| a.owner != me).collect();
+    let theirs: Vec<(Pubkey, MarginAccount)> = accounts
+        .into_iter()
+        .filter(|(_, a)| a.owner != me)
+        .collect();
 
     settle(k, &snapshot, &theirs, out).await;
     if refresh_stale(k, &snapshot, &theirs, out).await {
         match Snapshot::load(&k.client.chain, &k.client.prices, &exchange).await {
             Ok(s) => snapshot = s,
             Err(e) => {
-                out.push(decision(exchange, "scan", "snapshot after refresh", Outcome::Failed(e.to_string())));
+                out.push(decision(
+                    exchange,
+                    "scan",
+                    "snapshot after refresh",
+                    Outcome::Failed(e.to_string()),
+                ));
                 return;
             }
         }
@@ -112,7 +139,9 @@ pub async fn pass<C: Chain>(k: &mut Keeper<'_, C>, out: &mut Vec<Decision>) {
             continue;
         };
         let flat = account.active_positions().next().is_none()
-            && account.active_collaterals().all(|c| c.mint == snapshot.exchange.settlement_mint);
+            && account
+                .active_collaterals()
+                .all(|c| c.mint == snapshot.exchange.settlement_mint);
         if flat && summary.equity_native < 0 {
             let d = resolve(k, &snapshot, &key, summary.equity_native).await;
             k.record(&key, &d.outcome);
@@ -120,32 +149,60 @@ pub async fn pass<C: Chain>(k: &mut Keeper<'_, C>, out: &mut Vec<Decision>) {
             continue;
         }
         let closeout = snapshot.exchange.liquidation_params().tiers.len() as u8;
-        let tier = snapshot.exchange.liquidation_params().tier_of(summary.ratio_bps).unwrap_or(0);
-        if tier < closeout && grace_blocks(&account, &snapshot.exchange, summary.ratio_bps, snapshot.now_ts) {
+        let tier = snapshot
+            .exchange
+            .liquidation_params()
+            .tier_of(summary.ratio_bps)
+            .unwrap_or(0);
+        if tier < closeout
+            && grace_blocks(
+                &account,
+                &snapshot.exchange,
+                summary.ratio_bps,
+                snapshot.now_ts,
+            )
+        {
             out.push(decision(
                 key,
                 "wait",
                 format!("tier {tier} at {}", ratio_bps(summary.ratio_bps)),
                 Outcome::Waiting(format!(
                     "grace period until {}",
-                    crate::fmt::date_time(account.last_soft_liquidation_ts + i64::from(snapshot.exchange.risk.grace_period_secs))
+                    crate::fmt::date_time(
+                        account.last_soft_liquidation_ts
+                            + i64::from(snapshot.exchange.risk.grace_period_secs)
+                    )
                 )),
             ));
             continue;
         }
-        let closeout_below = snapshot.exchange.risk.tiers[usize::from(closeout) - 1].below_ratio_bps;
-        liquidate(k, &key, (tier, summary.ratio_bps), (closeout, u64::from(closeout_below)), out).await;
+        let closeout_below =
+            snapshot.exchange.risk.tiers[usize::from(closeout) - 1].below_ratio_bps;
+        liquidate(
+            k,
+            &key,
+            (tier, summary.ratio_bps),
+            (closeout, u64::from(closeout_below)),
+            out,
+        )
+        .await;
     }
 }
 
 /// Settles expired series with the update that straddles expiry, then books
 /// settled positions of every account holding them.
-async fn settle<C: Chain>(k: &mut Keeper<'_, C>, snapshot: &Snapshot, accounts: &[(Pubkey, MarginAccount)], out: &mut Vec<Decision>) {
+async fn settle<C: Chain>(
+    k: &mut Keeper<'_, C>,
+    snapshot: &Snapshot,
+    accounts: &[(Pubkey, MarginAccount)],
+    out: &mut Vec<Decision>,
+) {
     let held = |s: &Pubkey| accounts.iter().any(|(_, a)| a.position_slot(s).is_some());
     let mut settled_now = Vec::new();
     for (key, s) in &snapshot.series {
         if s.settled == 0 && s.expiry_ts <= snapshot.now_ts && held(key) {
-            let result = match actions::settle_series(&k.client.chain, &k.client.prices, key).await {
+            let result = match actions::settle_series(&k.client.chain, &k.client.prices, key).await
+            {
                 Ok(ix) => k.client.send(&[ix], &[]).await.map(|sig| sig.to_string()),
                 Err(e) => Err(e),
             };
@@ -163,24 +220,39 @@ async fn settle<C: Chain>(k: &mut Keeper<'_, C>, snapshot: &Snapshot, accounts: 
         let settled: Vec<Pubkey> = account
             .active_positions()
             .map(|p| p.series)
-            .filter(|s| settled_now.contains(s) || snapshot.series.get(s).is_some_and(|x| x.settled != 0))
+            .filter(|s| {
+                settled_now.contains(s) || snapshot.series.get(s).is_some_and(|x| x.settled != 0)
+            })
             .collect();
         if settled.is_empty() {
             continue;
         }
-        let ixs: Vec<_> = settled.iter().map(|s| ix::settle_positions(&snapshot.exchange_key, margin, s)).collect();
+        let ixs: Vec<_> = settled
+            .iter()
+            .map(|s| ix::settle_positions(&snapshot.exchange_key, margin, s))
+            .collect();
         let outcome = match k.client.send(&ixs, &[]).await {
             Ok(sig) => Outcome::Done(sig.to_string()),
             Err(e) => classify(&e),
         };
         k.record(margin, &outcome);
-        out.push(decision(*margin, "settle_positions", format!("{} settled series", settled.len()), outcome));
+        out.push(decision(
+            *margin,
+            "settle_positions",
+            format!("{} settled series", settled.len()),
+            outcome,
+        ));
     }
 }
 
 /// Refreshes the vectors of every series an account holds when its health
 /// cannot be computed for stale inputs; true when something was refreshed.
-async fn refresh_stale<C: Chain>(k: &mut Keeper<'_, C>, snapshot: &Snapshot, accounts: &[(Pubkey, MarginAccount)], out: &mut Vec<Decision>) -> bool {
+async fn refresh_stale<C: Chain>(
+    k: &mut Keeper<'_, C>,
+    snapshot: &Snapshot,
+    accounts: &[(Pubkey, MarginAccount)],
+    out: &mut Vec<Decision>,
+) -> bool {
     let mut series: Vec<Pubkey> = Vec::new();
     for r in super::rank::price_all(snapshot, accounts, 2) {
         let Err(e) = &r.summary else { continue };
@@ -190,7 +262,10 @@ async fn refresh_stale<C: Chain>(k: &mut Keeper<'_, C>, snapshot: &Snapshot, acc
         }
         if let Some((_, a)) = accounts.iter().find(|(key, _)| *key == r.key) {
             for p in a.active_positions() {
-                let live = snapshot.series.get(&p.series).is_some_and(|s| s.settled == 0 && s.expiry_ts > snapshot.now_ts);
+                let live = snapshot
+                    .series
+                    .get(&p.series)
+                    .is_some_and(|s| s.settled == 0 && s.expiry_ts > snapshot.now_ts);
                 if live && !series.contains(&p.series) {
                     series.push(p.series);
                 }
@@ -212,19 +287,38 @@ async fn refresh_stale<C: Chain>(k: &mut Keeper<'_, C>, snapshot: &Snapshot, acc
             Err(e) => classify(&e),
         };
         for s in chunk {
-            out.push(decision(*s, "refresh", "stale vectors held by an account", outcome.clone()));
+            out.push(decision(
+                *s,
+                "refresh",
+                "stale vectors held by an account",
+                outcome.clone(),
+            ));
         }
     }
     true
 }
 
-async fn resolve<C: Chain>(k: &Keeper<'_, C>, snapshot: &Snapshot, margin: &Pubkey, equity: i64) -> Decision {
-    let ix = ix::resolve_bankruptcy(&snapshot.exchange_key, margin, &snapshot.exchange.settlement_mint);
+async fn resolve<C: Chain>(
+    k: &Keeper<'_, C>,
+    snapshot: &Snapshot,
+    margin: &Pubkey,
+    equity: i64,
+) -> Decision {
+    let ix = ix::resolve_bankruptcy(
+        &snapshot.exchange_key,
+        margin,
+        &snapshot.exchange.settlement_mint,
+    );
     let outcome = match k.client.send(&[ix], &[]).await {
         Ok(sig) => Outcome::Done(sig.to_string()),
         Err(e) => classify(&e),
     };
-    decision(*margin, "resolve_bankruptcy", format!("flat with equity {}", format_usd(i128::from(equity))), outcome)
+    decision(
+        *margin,
+        "resolve_bankruptcy",
+        format!("flat with equity {}", format_usd(i128::from(equity))),
+        outcome,
+    )
 }
 
 /// Liquidates `margin`: one soft call, or closeout calls until it leaves the closeout.
@@ -250,7 +344,12 @@ async fn liquidate<C: Chain>(
             Ok(ixs) => k.client.send_with_events(&ixs, &[]).await,
             Err(e) => Err(e),
         };
-        let mut d = decision(*margin, "partial_liquidate", why.clone(), Outcome::Failed(String::new()));
+        let mut d = decision(
+            *margin,
+            "partial_liquidate",
+            why.clone(),
+            Outcome::Failed(String::new()),
+        );
         match sent {
             Ok((sig, events)) => {
                 let e: Option<LiquidationEvent> = find_event(&events);

@@ -17,7 +17,11 @@ pub struct Ranked {
 
 /// Every account's summary (spot valuation, as liquidations value it),
 /// computed on `threads` threads; in input order.
-pub fn price_all(snapshot: &Snapshot, accounts: &[(Pubkey, MarginAccount)], threads: usize) -> Vec<Ranked> {
+pub fn price_all(
+    snapshot: &Snapshot,
+    accounts: &[(Pubkey, MarginAccount)],
+    threads: usize,
+) -> Vec<Ranked> {
     let threads = threads.max(1);
     let chunk = accounts.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -42,7 +46,11 @@ pub fn price_all(snapshot: &Snapshot, accounts: &[(Pubkey, MarginAccount)], thre
 }
 
 /// The accounts in a tier, lowest ratio first (ties by address).
-pub fn rank(snapshot: &Snapshot, accounts: &[(Pubkey, MarginAccount)], threads: usize) -> Vec<(Pubkey, MarginSummary)> {
+pub fn rank(
+    snapshot: &Snapshot,
+    accounts: &[(Pubkey, MarginAccount)],
+    threads: usize,
+) -> Vec<(Pubkey, MarginSummary)> {
     let params = snapshot.exchange.liquidation_params();
     let mut unsafe_accounts: Vec<(Pubkey, MarginSummary)> = price_all(snapshot, accounts, threads)
         .into_iter()

@@ -192,19 +192,17 @@ pub struct LiquidationRequest {
 /// the liquidated account's margin-check accounts as it stands (its target
 /// series writable only when open interest will change: the receiver
 /// already holds the opposite side), then the receiver's for its state
-/// after taking the planned target; the refreshes of every series either
-/// account holds come first.
-pub async fn liquidate<C: Chain>(
+/// after taking the planned target (its current state when the plan
+/// fails, so the program's own refusal is what the caller sees).
+pub async fn liquidation_instruction<C: Chain>(
     chain: &C,
     prices: &PriceAccounts,
     r: &LiquidationRequest,
-) -> ClientResult<Vec<Instruction>> {
-    let (liquidator, receiver, liquidatee) = (&r.liquidator, &r.receiver, &r.liquidatee);
-    let (max_quantity, min_fee_native) = (r.max_quantity, r.min_fee_native);
-    let ctx = HealthContext::fetch(chain, prices, liquidatee).await?;
+) -> ClientResult<Instruction> {
+    let ctx = HealthContext::fetch(chain, prices, &r.liquidatee).await?;
     let mut from = ctx.metas.clone();
-    let mut to_account: MarginAccount = fetch(chain, receiver).await?;
-    if let Ok((_, target, is_position)) = ctx.plan_liquidation(max_quantity) {
+    let mut to_account: MarginAccount = fetch(chain, &r.receiver).await?;
+    if let Ok((_, target, is_position)) = ctx.plan_liquidation(r.max_quantity) {
         if is_position {
             let size = |a: &MarginAccount| {
                 a.position_slot(&target)
@@ -222,28 +220,40 @@ pub async fn liquidate<C: Chain>(
     }
     let to: Vec<AccountMeta> =
         health_metas(chain, prices, &ctx.exchange_key, &ctx.exchange, &to_account).await?;
-    let mut out = refresh_instructions(chain, prices, &ctx.account, &[]).await?;
-    let receiver_now: MarginAccount = fetch(chain, receiver).await?;
-    for r in refresh_instructions(chain, prices, &receiver_now, &[]).await? {
-        if !out.contains(&r) {
-            out.push(r);
-        }
-    }
     let args = LiquidateArgs {
-        max_quantity,
-        min_fee_native,
+        max_quantity: r.max_quantity,
+        min_fee_native: r.min_fee_native,
         health_accounts_liquidatee: u8::try_from(from.len())
             .map_err(|_| ClientError::Input("too many margin-check accounts".into()))?,
     };
-    out.push(ix::partial_liquidate(
-        liquidator,
+    Ok(ix::partial_liquidate(
+        &r.liquidator,
         &ctx.exchange_key,
-        liquidatee,
-        receiver,
+        &r.liquidatee,
+        &r.receiver,
         args,
         &from,
         &to,
-    ));
+    ))
+}
+
+/// [`liquidation_instruction`] after the refreshes of every series either
+/// account holds (always safe to prepend).
+pub async fn liquidate<C: Chain>(
+    chain: &C,
+    prices: &PriceAccounts,
+    r: &LiquidationRequest,
+) -> ClientResult<Vec<Instruction>> {
+    let mut out = Vec::new();
+    for margin in [r.liquidatee, r.receiver] {
+        let account: MarginAccount = fetch(chain, &margin).await?;
+        for refresh in refresh_instructions(chain, prices, &account, &[]).await? {
+            if !out.contains(&refresh) {
+                out.push(refresh);
+            }
+        }
+    }
+    out.push(liquidation_instruction(chain, prices, r).await?);
     Ok(out)
 }
 

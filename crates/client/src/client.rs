@@ -53,6 +53,28 @@ impl<C: Chain> Client<C> {
         self.payer.pubkey()
     }
 
+    /// Compiles later transactions as v0 messages against the address
+    /// lookup table at `table` (created and extended with any tool, e.g.
+    /// `solana address-lookup-table create/extend` with
+    /// [`crate::snapshot::Snapshot::lookup_addresses`]); accounts of up to 32
+    /// positions need one.
+    pub async fn use_lookup_table(&mut self, table: &Pubkey) -> ClientResult<()> {
+        let account = self
+            .chain
+            .account(table)
+            .await?
+            .ok_or(ClientError::AccountNotFound(*table))?;
+        let state = solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(
+            &account.data,
+        )
+        .map_err(|e| ClientError::BadAccount(*table, format!("not a lookup table: {e}")))?;
+        self.lookup_tables.push(AddressLookupTableAccount {
+            key: *table,
+            addresses: state.addresses.to_vec(),
+        });
+        Ok(())
+    }
+
     async fn transaction(
         &self,
         ixs: &[Instruction],

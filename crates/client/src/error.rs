@@ -225,3 +225,25 @@ pub fn describe_transaction_error(err: &TransactionError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error of the committed IDL maps back to the program's variant
+    /// of the same name (so `ErrorCode::ALL` misses none), and prints its message.
+    #[test]
+    fn every_idl_error_maps_to_its_variant() {
+        let errors = program_errors();
+        assert_eq!(errors.len(), options_margin::error::ALL.len());
+        for e in errors {
+            let variant = options_margin::error::ErrorCode::from_code(e.code)
+                .unwrap_or_else(|| panic!("{} ({}) is not in ErrorCode::ALL", e.name, e.code));
+            assert_eq!(format!("{variant:?}"), e.name);
+            assert_eq!(error_by_code(e.code), Some(*e));
+        }
+        let failed =
+            TransactionError::InstructionError(2, InstructionError::Custom(errors[0].code));
+        assert!(describe_transaction_error(&failed).contains(errors[0].name));
+    }
+}

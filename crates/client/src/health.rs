@@ -158,7 +158,7 @@ impl HealthContext {
             &self.keyed,
             self.now_ts,
         )?;
-        let plan = options_margin::instructions::plan_call(
+        let plan = options_margin::controller::liquidation::plan_call(
             &loaded,
             &self.account,
             &self.exchange,

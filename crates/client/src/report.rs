@@ -35,8 +35,8 @@ pub mod spot;
 mod tests;
 
 use anchor_lang::prelude::Pubkey;
+use options_margin::controller::liquidation::grace_blocks;
 use options_margin::health::{self, MarginSummary, Valuation};
-use options_margin::instructions::grace_blocks;
 use options_margin::oracle::read_price;
 use options_margin::reader::{read_zero_copy, KeyedAccount};
 use options_margin::state::{Collateral, Series, Underlying};

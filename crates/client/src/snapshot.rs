@@ -34,7 +34,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Reads the exchange's series, underlyings, collaterals and their price accounts.
-    pub async fn load<C: Chain>(chain: &C, prices: &PriceAccounts, exchange_key: &Pubkey) -> ClientResult<Self> {
+    pub async fn load<C: Chain>(
+        chain: &C,
+        prices: &PriceAccounts,
+        exchange_key: &Pubkey,
+    ) -> ClientResult<Self> {
         let exchange: Exchange = fetch(chain, exchange_key).await?;
         let series = series_of_exchange(chain, exchange_key).await?;
         let underlyings = underlyings_of_exchange(chain, exchange_key).await?;
@@ -63,7 +67,10 @@ impl Snapshot {
             now_ts: chain.clock().await?.unix_timestamp,
             series: series.into_iter().collect(),
             underlyings: underlyings.into_iter().collect(),
-            collaterals: collaterals.into_iter().map(|(k, c)| (c.mint, (k, c))).collect(),
+            collaterals: collaterals
+                .into_iter()
+                .map(|(k, c)| (c.mint, (k, c)))
+                .collect(),
             accounts,
             prices: prices.clone(),
         })
@@ -77,23 +84,28 @@ impl Snapshot {
             if c.mint == self.exchange.settlement_mint {
                 continue;
             }
-            let (config, collateral) = self
-                .collaterals
-                .get(&c.mint)
-                .ok_or_else(|| ClientError::Input(format!("mint {} is not a collateral", c.mint)))?;
+            let (config, collateral) = self.collaterals.get(&c.mint).ok_or_else(|| {
+                ClientError::Input(format!("mint {} is not a collateral", c.mint))
+            })?;
             keys.push(*config);
             keys.push(self.prices.account_for(&collateral.oracle));
         }
         let mut underlyings: Vec<Pubkey> = Vec::new();
         for p in account.active_positions() {
             keys.push(p.series);
-            let s = self.series.get(&p.series).ok_or(ClientError::AccountNotFound(p.series))?;
+            let s = self
+                .series
+                .get(&p.series)
+                .ok_or(ClientError::AccountNotFound(p.series))?;
             if !underlyings.contains(&s.underlying) {
                 underlyings.push(s.underlying);
             }
         }
         for u in underlyings {
-            let underlying = self.underlyings.get(&u).ok_or(ClientError::AccountNotFound(u))?;
+            let underlying = self
+                .underlyings
+                .get(&u)
+                .ok_or(ClientError::AccountNotFound(u))?;
             keys.push(u);
             keys.push(self.prices.account_for(&underlying.oracle));
         }
@@ -108,23 +120,83 @@ impl Snapshot {
     }
 
     /// Equity, IM, MM and ratio of `account` exactly as the program computes them.
-    pub fn summary(&self, account: &MarginAccount, valuation: Valuation) -> ClientResult<MarginSummary> {
+    pub fn summary(
+        &self,
+        account: &MarginAccount,
+        valuation: Valuation,
+    ) -> ClientResult<MarginSummary> {
         let readers = self.readers(account)?;
-        let (summary, _) = health::account_margin(account, &self.exchange, &self.exchange_key, &readers, self.now_ts, valuation)?;
+        let (summary, _) = health::account_margin(
+            account,
+            &self.exchange,
+            &self.exchange_key,
+            &readers,
+            self.now_ts,
+            valuation,
+        )?;
         Ok(summary)
     }
 
     /// What a `partial_liquidate` of `account` would do: the plan, its
     /// target (series or mint) and whether the target is a position.
-    pub fn plan(&self, account: &MarginAccount, max_quantity: u64) -> ClientResult<(LiquidationPlan, Pubkey, bool)> {
+    pub fn plan(
+        &self,
+        account: &MarginAccount,
+        max_quantity: u64,
+    ) -> ClientResult<(LiquidationPlan, Pubkey, bool)> {
         let readers = self.readers(account)?;
-        let loaded = health::load_inputs(account, &self.exchange, &self.exchange_key, &readers, self.now_ts)?;
-        let plan = options_margin::instructions::plan_call(&loaded, account, &self.exchange, max_quantity)?.plan;
+        let loaded = health::load_inputs(
+            account,
+            &self.exchange,
+            &self.exchange_key,
+            &readers,
+            self.now_ts,
+        )?;
+        let plan = options_margin::controller::liquidation::plan_call(
+            &loaded,
+            account,
+            &self.exchange,
+            max_quantity,
+        )?
+        .plan;
         match plan.candidate {
-            Candidate::Position(i) => account.active_positions().nth(i as usize).map(|p| (plan, p.series, true)),
-            Candidate::Collateral(j) => account.active_collaterals().nth(j as usize).map(|c| (plan, c.mint, false)),
+            Candidate::Position(i) => account
+                .active_positions()
+                .nth(i as usize)
+                .map(|p| (plan, p.series, true)),
+            Candidate::Collateral(j) => account
+                .active_collaterals()
+                .nth(j as usize)
+                .map(|c| (plan, c.mint, false)),
         }
         .ok_or_else(|| ClientError::Program("plan names no slot".into()))
+    }
+
+    /// What a liquidator or a trader of wide accounts puts in an address
+    /// lookup table: the exchange, each collateral's config, mint, vault
+    /// and price account, each series with its underlying and price
+    /// account, and `margins`. Signers and invoked programs stay static
+    /// keys (a message may not look them up).
+    pub fn lookup_addresses(&self, margins: &[Pubkey]) -> Vec<Pubkey> {
+        let mut out = vec![self.exchange_key];
+        let mut collaterals: Vec<&(Pubkey, Collateral)> = self.collaterals.values().collect();
+        collaterals.sort_by_key(|(_, c)| c.index);
+        for (config, c) in collaterals {
+            out.extend([*config, c.mint, c.vault, self.prices.account_for(&c.oracle)]);
+        }
+        out.extend_from_slice(margins);
+        let mut series: Vec<(&Pubkey, &Series)> = self.series.iter().collect();
+        series.sort_by_key(|(k, _)| **k);
+        for (k, s) in series {
+            out.push(*k);
+            out.push(s.underlying);
+            if let Some(u) = self.underlyings.get(&s.underlying) {
+                out.push(self.prices.account_for(&u.oracle));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|k| seen.insert(*k));
+        out
     }
 
     /// Replaces one account of the snapshot (a series after its refresh, a new price).
@@ -132,6 +204,7 @@ impl Snapshot {
         if let Some(s) = crate::decode::decode::<Series>(&account.data) {
             self.series.insert(key, s);
         }
-        self.accounts.insert(key, KeyedAccount::new(key, account.owner, &account.data));
+        self.accounts
+            .insert(key, KeyedAccount::new(key, account.owner, &account.data));
     }
 }

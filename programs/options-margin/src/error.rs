@@ -242,7 +242,7 @@ impl ErrorCode {
 }
 
 /// Every variant, in code order (for [`ErrorCode::from_code`] and clients).
-pub const ALL: [ErrorCode; 82] = [
+pub const ALL: [ErrorCode; 83] = [
     ErrorCode::OracleWrongOwner,
     ErrorCode::OracleInvalidAccount,
     ErrorCode::OracleWrongFeed,
@@ -325,6 +325,7 @@ pub const ALL: [ErrorCode; 82] = [
     ErrorCode::RiskSeriesNotExpired,
     ErrorCode::PriceTooOldToAddRisk,
     ErrorCode::ChangeExpired,
+    ErrorCode::WrongLossShard,
 ];
 
 const _: () = {

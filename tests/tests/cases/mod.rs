@@ -27,4 +27,5 @@ mod series;
 mod smoke;
 mod trade_adversarial;
 mod trading;
+mod typescript_idl;
 mod write_sets;

@@ -3,8 +3,8 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use anchor_lang::Discriminator;
+use options_margin::controller::liquidation::grace_blocks;
 use options_margin::health::Valuation;
-use options_margin::instructions::grace_blocks;
 use options_margin::oracle::{OracleConfig, OracleKind};
 use options_margin::reader::KeyedAccount;
 use options_margin::state::{

@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::constants::{loss_shard_index, MARGIN_SEED};
+use crate::controller::open_interest::{apply_open_interest, long_delta};
 use crate::controller::{book_pending_loss, recount};
 use crate::error::ErrorCode;
 use crate::events::TradeEvent;
@@ -84,11 +85,6 @@ pub struct TradeArgs {
     /// accounts can need more than the 64 accounts a transaction may lock:
     /// together the two lists and 10 fixed keys must fit.
     pub health_accounts_a: u8,
-}
-
-/// Long open interest a side adds (may be negative).
-fn long_delta(size_before: i64, size_after: i64) -> i64 {
-    size_after.max(0) - size_before.max(0)
 }
 
 /// The program's error for a refused side.
@@ -201,17 +197,7 @@ pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, args: TradeArgs) -> Resul
         after[i] = Some(margin);
     }
 
-    let open_interest = {
-        let mut series = ctx.accounts.series.load_mut()?;
-        let oi = (series.open_interest_contracts as i64)
-            .checked_add(oi_delta)
-            .ok_or_else(overflow)?;
-        if oi < 0 {
-            return Err(invariant("open interest below zero"));
-        }
-        series.open_interest_contracts = oi as u64;
-        oi as u64
-    };
+    let open_interest = apply_open_interest(&mut *ctx.accounts.series.load_mut()?, oi_delta)?;
     let (Some(a), Some(b)) = (after[0], after[1]) else {
         return Err(invariant("both sides checked"));
     };
