@@ -22,7 +22,7 @@ fn config() -> String {
     // The example's 3 series plus 29 more: 32 in all.
     for i in 0..29 {
         let kind = if i % 2 == 0 { "put" } else { "call" };
-        let strike = 100 + 5 * i;
+        let strike = 102 + 5 * i; // never one of the example's 130, 140, 170
         c.push_str(&format!(
             "\n[[series]]\nunderlying = \"SOL\"\nkind = \"{kind}\"\nstrike = \"{strike}\"\nexpiry_days = {}\nvol = \"0.8\"\n",
             30 + (i % 3) * 30

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
-    /// [default: demo]
+    /// [default: simulate]
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -123,6 +123,48 @@ pub enum Command {
     Keeper(KeeperCommand),
     /// A scripted session on a fresh embedded chain: init, trade, show, crash, liquidate.
     Demo,
+    /// The crash simulator: tiered partial against full liquidation on the real program.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct SimulateArgs {
+    /// Traders in the seeded population (each a named strategy).
+    #[arg(long, default_value_t = 40)]
+    pub accounts: usize,
+    /// Seed of the population and the price path.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// crash, whipsaw, grind, gbm, or a TOML file (see app/scenarios/).
+    #[arg(long, default_value = "crash")]
+    pub scenario: String,
+    /// Runs seeds S, S+1, … S+K−1 and reports the 95th-percentile tails.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// Comma-separated: tiered, full, uncapped.
+    #[arg(long, default_value = "tiered,full")]
+    pub regimes: String,
+    /// The cascade model: bps of price per 1M USD of spot the liquidators
+    /// trade to hedge the delta they take over (0: off).
+    #[arg(long, default_value_t = 0.0)]
+    pub impact: f64,
+    /// Where report.md, report.json and the plots go.
+    #[arg(long, default_value = "simulation")]
+    pub out: PathBuf,
+}
+
+impl Default for SimulateArgs {
+    fn default() -> Self {
+        Self {
+            accounts: 40,
+            seed: 1,
+            scenario: "crash".into(),
+            seeds: 1,
+            regimes: "tiered,full".into(),
+            impact: 0.0,
+            out: PathBuf::from("simulation"),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ pub mod context;
 pub mod fmt;
 pub mod keeper;
 pub mod profile;
+pub mod simulate;
 
 use clap::Parser;
 use options_margin_client::error::ClientResult;
@@ -57,7 +58,9 @@ where
 
 /// Runs a parsed command line.
 pub async fn run_cli(cli: cli::Cli) -> ClientResult<Output> {
-    let command = cli.command.unwrap_or(cli::Command::Demo);
+    let command = cli
+        .command
+        .unwrap_or_else(|| cli::Command::Simulate(cli::SimulateArgs::default()));
     if let cli::Command::Keygen { outfile } = &command {
         return commands::wallet::keygen(outfile);
     }
@@ -68,8 +71,33 @@ pub async fn run_cli(cli: cli::Cli) -> ClientResult<Output> {
         // Boxed: the demo runs this entry point itself, step by step.
         return Box::pin(commands::demo::run()).await;
     }
+    if let cli::Command::Simulate(args) = &command {
+        // Its own embedded chains: no keypair, ledger or network.
+        return Box::pin(commands::simulate::run(args)).await;
+    }
     let mut ctx = Context::open(&cli.global).await?;
+    let progress = progress(&ctx, &command);
     let result = commands::dispatch(&mut ctx, command).await;
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
     ctx.client.chain.save().await?;
     result
+}
+
+/// A spinner on stderr while a command waits on a cluster (confirmations,
+/// scans); none on the embedded chain, in JSON mode, or off a terminal.
+fn progress(ctx: &Context, command: &cli::Command) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if ctx.client.chain.is_local()
+        || ctx.global.output == cli::OutputFormat::Json
+        || !std::io::stderr().is_terminal()
+        || matches!(command, cli::Command::Keeper(_))
+    {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new_spinner();
+    p.set_message(format!("waiting on {}", ctx.client.chain.describe()));
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(p)
 }

@@ -29,6 +29,9 @@ pub struct Snapshot {
     pub collaterals: HashMap<Pubkey, (Pubkey, Collateral)>,
     /// Every account a margin check of this exchange can read.
     accounts: HashMap<Pubkey, KeyedAccount>,
+    /// The price account of each underlying and of each collateral mint,
+    /// resolved once (a push-oracle address is a PDA search).
+    oracle_of: HashMap<Pubkey, Pubkey>,
     prices: PriceAccounts,
 }
 
@@ -44,14 +47,17 @@ impl Snapshot {
         let underlyings = underlyings_of_exchange(chain, exchange_key).await?;
         let collaterals = collaterals_of_exchange(chain, exchange_key).await?;
         let mut keys: Vec<Pubkey> = Vec::new();
+        let mut oracle_of = HashMap::new();
         keys.extend(series.iter().map(|(k, _)| *k));
         for (k, u) in &underlyings {
-            keys.push(*k);
-            keys.push(prices.account_for(&u.oracle));
+            let oracle = prices.account_for(&u.oracle);
+            oracle_of.insert(*k, oracle);
+            keys.extend([*k, oracle]);
         }
         for (k, c) in &collaterals {
-            keys.push(*k);
-            keys.push(prices.account_for(&c.oracle));
+            let oracle = prices.account_for(&c.oracle);
+            oracle_of.insert(c.mint, oracle);
+            keys.extend([*k, oracle]);
         }
         keys.sort();
         keys.dedup();
@@ -72,6 +78,7 @@ impl Snapshot {
                 .map(|(k, c)| (c.mint, (k, c)))
                 .collect(),
             accounts,
+            oracle_of,
             prices: prices.clone(),
         })
     }
@@ -84,11 +91,11 @@ impl Snapshot {
             if c.mint == self.exchange.settlement_mint {
                 continue;
             }
-            let (config, collateral) = self.collaterals.get(&c.mint).ok_or_else(|| {
+            let (config, _) = self.collaterals.get(&c.mint).ok_or_else(|| {
                 ClientError::Input(format!("mint {} is not a collateral", c.mint))
             })?;
             keys.push(*config);
-            keys.push(self.prices.account_for(&collateral.oracle));
+            keys.push(self.oracle(&c.mint)?);
         }
         let mut underlyings: Vec<Pubkey> = Vec::new();
         for p in account.active_positions() {
@@ -102,14 +109,18 @@ impl Snapshot {
             }
         }
         for u in underlyings {
-            let underlying = self
-                .underlyings
-                .get(&u)
-                .ok_or(ClientError::AccountNotFound(u))?;
             keys.push(u);
-            keys.push(self.prices.account_for(&underlying.oracle));
+            keys.push(self.oracle(&u)?);
         }
         Ok(keys)
+    }
+
+    /// The price account of an underlying or a collateral mint.
+    fn oracle(&self, of: &Pubkey) -> ClientResult<Pubkey> {
+        self.oracle_of
+            .get(of)
+            .copied()
+            .ok_or(ClientError::AccountNotFound(*of))
     }
 
     fn readers(&self, account: &MarginAccount) -> ClientResult<Vec<&KeyedAccount>> {
