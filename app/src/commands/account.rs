@@ -158,21 +158,11 @@ pub async fn show(
     .await;
     match report {
         Ok(r) => Ok(Output::new(r.render_table(), r.to_json())),
-        Err(ClientError::Program(m)) if !refresh && needs_refresh(&m) => Err(ClientError::Program(
-            format!("{m} (the account's series need a refresh: add --refresh)"),
-        )),
+        Err(e) if !refresh && e.needs_refresh() => Err(ClientError::Program(format!(
+            "{e} (the account's series need a refresh: add --refresh)"
+        ))),
         Err(e) => Err(e),
     }
-}
-
-fn needs_refresh(message: &str) -> bool {
-    [
-        "StaleSeriesRisk",
-        "PriceMovedSinceRefresh",
-        "VolatilityChangedSinceRefresh",
-    ]
-    .iter()
-    .any(|n| message.contains(n))
 }
 
 pub async fn list(ctx: &mut Context, owner: Option<&str>) -> ClientResult<Output> {

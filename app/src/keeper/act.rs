@@ -256,8 +256,7 @@ async fn refresh_stale<C: Chain>(
     let mut series: Vec<Pubkey> = Vec::new();
     for r in super::rank::price_all(snapshot, accounts, 2) {
         let Err(e) = &r.summary else { continue };
-        let stale = matches!(e, ClientError::Program(m) if ["StaleSeriesRisk", "PriceMovedSinceRefresh", "VolatilityChangedSinceRefresh"].iter().any(|n| m.contains(n)));
-        if !stale {
+        if !e.needs_refresh() {
             continue;
         }
         if let Some((_, a)) = accounts.iter().find(|(key, _)| *key == r.key) {

@@ -6,13 +6,15 @@
 
 use anchor_lang::prelude::{AccountMeta, Pubkey};
 use options_margin::instructions::LiquidateArgs;
-use options_margin::state::{Exchange, MarginAccount, Series, Underlying};
+use options_margin::state::{Exchange, MarginAccount, Series};
 use solana_instruction::Instruction;
 
 use crate::chain::Chain;
 use crate::decode::fetch;
 use crate::error::{ClientError, ClientResult};
-use crate::health::{after_trade, health_metas, refresh_instructions, HealthContext};
+use crate::health::{
+    after_trade, health_metas, refresh_instructions, series_with_oracle, HealthContext,
+};
 use crate::ix::{self, TradeAccounts, TransferAccounts};
 use crate::oracles::PriceAccounts;
 use crate::pda;
@@ -150,13 +152,8 @@ pub async fn refresh<C: Chain>(
     prices: &PriceAccounts,
     series: &Pubkey,
 ) -> ClientResult<Instruction> {
-    let s: Series = fetch(chain, series).await?;
-    let u: Underlying = fetch(chain, &s.underlying).await?;
-    Ok(ix::refresh_series_risk(
-        &s.underlying,
-        series,
-        &prices.account_for(&u.oracle),
-    ))
+    let (s, oracle) = series_with_oracle(chain, prices, series).await?;
+    Ok(ix::refresh_series_risk(&s.underlying, series, &oracle))
 }
 
 /// `settle_series` with the price account the client reads the underlying
@@ -166,13 +163,8 @@ pub async fn settle_series<C: Chain>(
     prices: &PriceAccounts,
     series: &Pubkey,
 ) -> ClientResult<Instruction> {
-    let s: Series = fetch(chain, series).await?;
-    let u: Underlying = fetch(chain, &s.underlying).await?;
-    Ok(ix::settle_series(
-        &s.underlying,
-        series,
-        &prices.account_for(&u.oracle),
-    ))
+    let (s, oracle) = series_with_oracle(chain, prices, series).await?;
+    Ok(ix::settle_series(&s.underlying, series, &oracle))
 }
 
 /// A liquidation call: `liquidator` signs, `receiver` (its margin account)

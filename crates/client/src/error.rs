@@ -51,6 +51,24 @@ impl ClientError {
             .and_then(options_margin::error::ErrorCode::from_code)
     }
 
+    /// True when the program's own check, run off-chain, refused stale
+    /// series vectors (too old, computed at another price band or
+    /// volatility): a refresh fixes it.
+    pub fn needs_refresh(&self) -> bool {
+        use options_margin::error::ErrorCode as E;
+        let stale = [
+            E::StaleSeriesRisk,
+            E::PriceMovedSinceRefresh,
+            E::VolatilityChangedSinceRefresh,
+        ];
+        match self {
+            ClientError::Program(m) => stale.iter().any(|e| m.contains(&format!("{e:?}"))),
+            other => other
+                .program_error()
+                .is_some_and(|e| stale.iter().any(|s| *s as u32 == e as u32)),
+        }
+    }
+
     /// The program error name of a failed transaction (`AccountHealthy`, …).
     pub fn program_error_name(&self) -> Option<&'static str> {
         self.custom_code()

@@ -200,15 +200,25 @@ pub async fn refresh_instructions<C: Chain>(
     }
     let mut out = Vec::with_capacity(series.len());
     for s in series {
-        let stored: Series = fetch(chain, &s).await?;
+        let (stored, oracle) = series_with_oracle(chain, prices, &s).await?;
         if stored.settled == 0 {
-            let underlying: Underlying = fetch(chain, &stored.underlying).await?;
             out.push(crate::ix::refresh_series_risk(
                 &stored.underlying,
                 &s,
-                &prices.account_for(&underlying.oracle),
+                &oracle,
             ));
         }
     }
     Ok(out)
+}
+
+/// A series and the price account of its underlying.
+pub async fn series_with_oracle<C: Chain>(
+    chain: &C,
+    prices: &PriceAccounts,
+    series: &Pubkey,
+) -> ClientResult<(Series, Pubkey)> {
+    let stored: Series = fetch(chain, series).await?;
+    let underlying: Underlying = fetch(chain, &stored.underlying).await?;
+    Ok((stored, prices.account_for(&underlying.oracle)))
 }

@@ -41,6 +41,7 @@ pub mod report;
 pub mod rpc;
 pub mod setup;
 pub mod snapshot;
+pub mod time;
 pub mod token;
 pub mod tx;
 
