@@ -185,7 +185,7 @@ pub async fn show(ctx: &mut Context) -> ClientResult<Output> {
     let r = &ex.risk;
     let mut text = format!(
         "exchange   {exchange_key}\nadmin      {}\nvol auth   {}\ninsurance  {}\npaused     {:#06b}\n\
-         tiers      below {} up to {} | below {} up to {} | below {} closeout\n\
+         tiers      below {} up to {} | below {} up to {} of the {} | below {} just enough, below {} whole\n\
          target     {}   grace {} s   fee {} + {} bps of MM released ({} to insurance)\n\
          IM floor   {} of MM   vectors valid {} s within {} of their spot\n\n",
         ex.admin,
@@ -196,7 +196,13 @@ pub async fn show(ctx: &mut Context) -> ClientResult<Output> {
         pct_bps(u64::from(r.tiers[0].max_fraction_bps)),
         pct_bps(u64::from(r.tiers[1].below_ratio_bps)),
         pct_bps(u64::from(r.tiers[1].max_fraction_bps)),
+        if r.soft_cap_basis == options_margin_risk::params::CAP_OF_CANDIDATE {
+            "candidate"
+        } else {
+            "account's MM"
+        },
         pct_bps(u64::from(r.tiers[2].below_ratio_bps)),
+        pct_bps(u64::from(r.flatten_below_ratio_bps)),
         pct_bps(u64::from(r.target_ratio_bps)),
         r.grace_period_secs,
         format_usd(i128::from(r.fee_flat_native)),

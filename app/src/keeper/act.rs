@@ -176,13 +176,12 @@ pub async fn pass<C: Chain>(k: &mut Keeper<'_, C>, out: &mut Vec<Decision>) {
             ));
             continue;
         }
-        let closeout_below =
-            snapshot.exchange.risk.tiers[usize::from(closeout) - 1].below_ratio_bps;
+        let liquidated_below = snapshot.exchange.risk.tiers[0].below_ratio_bps;
         liquidate(
             k,
             &key,
             (tier, summary.ratio_bps),
-            (closeout, u64::from(closeout_below)),
+            (closeout, u64::from(liquidated_below)),
             out,
         )
         .await;
@@ -320,14 +319,15 @@ async fn resolve<C: Chain>(
     )
 }
 
-/// Liquidates `margin`: one soft call, or closeout calls until it leaves the closeout.
+/// Liquidates `margin`, call after call while it stays in a tier, until a
+/// soft call cut by its tier's cap starts the grace period.
 /// `(tier, ratio)`: where the account stands; `(closeout, below)`: the
-/// closeout tier and the ratio (bps) below which it applies.
+/// closeout tier and the ratio (bps) below which an account is liquidated.
 async fn liquidate<C: Chain>(
     k: &mut Keeper<'_, C>,
     margin: &Pubkey,
     (tier, ratio): (u8, u64),
-    (closeout, closeout_below_bps): (u8, u64),
+    (closeout, liquidated_below_bps): (u8, u64),
     out: &mut Vec<Decision>,
 ) {
     let request = LiquidationRequest {
@@ -365,16 +365,21 @@ async fn liquidate<C: Chain>(
                     ),
                     None => sig.to_string(),
                 });
-                let again = e
-                    .as_ref()
-                    .is_some_and(|e| e.tier == closeout && e.ratio_after_bps < closeout_below_bps);
+                // Call again while the account is still in a tier, unless
+                // the tier's cap cut this soft call (its grace period starts).
+                let again = e.as_ref().is_some_and(|e| {
+                    e.ratio_after_bps < liquidated_below_bps
+                        && (e.tier == closeout || !e.capped_by_tier)
+                });
+                if let Some(e) = &e {
+                    why = format!("still at {}", ratio_bps(e.ratio_after_bps));
+                }
                 d.event = e;
                 k.record(margin, &d.outcome);
                 out.push(d);
                 if !again {
                     return;
                 }
-                why = "still in closeout".into();
             }
             Err(err) => {
                 d.outcome = classify(&err);

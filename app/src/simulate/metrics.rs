@@ -104,6 +104,14 @@ pub struct Figures {
     pub regime: &'static str,
     /// `[below_ratio_bps, max_fraction_bps]` per tier, as applied on chain.
     pub tiers: [[u32; 2]; 3],
+    /// What a soft tier's fraction is a share of: "account MM" or "candidate".
+    pub soft_cap_basis: &'static str,
+    /// precision: bps of equity / MM. Below it closeouts close whole candidates.
+    pub flatten_below_ratio_bps: u32,
+    /// unit: seconds.
+    pub grace_period_secs: u32,
+    /// precision: bps of the MM released.
+    pub fee_rate_bps: u16,
     pub accounts: u64,
     pub accounts_liquidated: u64,
     pub accounts_untouched: u64,
@@ -155,7 +163,36 @@ pub struct Figures {
     pub usdc_out_native: u64,
     pub sol_in_native: u64,
     pub setup_refusals: u64,
+    /// unit: account-seconds spent in tiers 1, 2, 3 (after the keeper's pass).
+    pub tier_secs: [i64; 3],
+    /// Soft calls an account received before its first closeout call (mean
+    /// over accounts that reached a closeout), precision: 1e-3 calls.
+    pub soft_calls_before_closeout_mcalls: u64,
+    /// Accounts whose first liquidation was a closeout (they skipped the soft tiers).
+    pub accounts_skipping_soft_tiers: u64,
+    /// Accounts that reached a closeout at all.
+    pub accounts_closed_out: u64,
+    /// precision: bps of equity / MM. Mean and largest overshoot past the
+    /// target of the calls that reached it (`ratio after − target`).
+    pub overshoot_mean_bps: u64,
+    pub overshoot_max_bps: u64,
+    /// unit: contracts. Option contracts liquidated beyond just enough.
+    pub over_liquidated_contracts: u64,
+    /// unit: quote native per volatility point. Vega liquidated beyond
+    /// just enough, and the vega taken over in all.
+    pub over_liquidated_vega_native: i64,
+    pub vega_taken_over_native: i64,
+    /// unit: quote native. Liquidator P&L net of crossing a spread of 1, 2
+    /// and 5 volatility points on every option contract taken over.
+    pub liquidator_pnl_net_spread_native: [i64; 3],
+    /// unit: quote native per volatility point. Most |vega| the liquidator held.
+    pub liquidator_peak_vega_native: i64,
+    /// unit: quote native. Most initial margin the liquidator had to post.
+    pub liquidator_peak_im_native: i64,
 }
+
+/// unit: volatility points. The spreads of [`Figures::liquidator_pnl_net_spread_native`].
+pub const SPREAD_VOL_POINTS: [i64; 3] = [1, 2, 5];
 
 fn open_legs(a: &MarginAccount) -> BTreeMap<Pubkey, i64> {
     a.active_positions()
@@ -222,6 +259,7 @@ impl Figures {
                 .collect::<Vec<_>>()
         };
         let pnl = run.liquidator_after - run.liquidator_before;
+        let calls = CallFigures::of(run);
         let l = &run.ledger;
         Self {
             regime: run.regime.name(),
@@ -229,6 +267,16 @@ impl Figures {
                 .risk
                 .tiers
                 .map(|t| [t.below_ratio_bps, t.max_fraction_bps]),
+            soft_cap_basis: if run.risk.soft_cap_basis
+                == options_margin_risk::params::CAP_OF_CANDIDATE
+            {
+                "candidate"
+            } else {
+                "account MM"
+            },
+            flatten_below_ratio_bps: run.risk.flatten_below_ratio_bps,
+            grace_period_secs: run.risk.grace_period_secs,
+            fee_rate_bps: run.risk.fee_rate_bps,
             accounts: run.traders.len() as u64,
             accounts_liquidated: liquidated.len() as u64,
             accounts_untouched: (run.traders.len() - liquidated.len()) as u64,
@@ -277,6 +325,82 @@ impl Figures {
             usdc_out_native: run.funding.usdc_out,
             sol_in_native: run.funding.sol_in,
             setup_refusals: run.funding.refused,
+            tier_secs: run.tier_secs,
+            soft_calls_before_closeout_mcalls: calls.soft_before_closeout_mcalls,
+            accounts_skipping_soft_tiers: calls.skipping_soft,
+            accounts_closed_out: calls.closed_out,
+            overshoot_mean_bps: calls.overshoot_mean_bps,
+            overshoot_max_bps: calls.overshoot_max_bps,
+            over_liquidated_contracts: calls.over_contracts,
+            over_liquidated_vega_native: calls.over_vega,
+            vega_taken_over_native: calls.vega_taken,
+            liquidator_pnl_net_spread_native: SPREAD_VOL_POINTS
+                .map(|pts| pnl - calls.vega_taken.saturating_mul(pts)),
+            liquidator_peak_vega_native: run.liquidator_peak_vega_native,
+            liquidator_peak_im_native: run.liquidator_peak_im_native,
+        }
+    }
+}
+
+/// Per-call figures of a regime's liquidations, in landing order.
+struct CallFigures {
+    soft_before_closeout_mcalls: u64,
+    skipping_soft: u64,
+    closed_out: u64,
+    overshoot_mean_bps: u64,
+    overshoot_max_bps: u64,
+    over_contracts: u64,
+    over_vega: i64,
+    vega_taken: i64,
+}
+
+impl CallFigures {
+    fn of(run: &RegimeRun) -> Self {
+        let closeout = run.risk.tiers.len() as u8;
+        let target = u64::from(run.risk.target_ratio_bps);
+        // Per account: soft calls so far, and whether a closeout came.
+        let mut per: BTreeMap<Pubkey, (u64, bool)> = BTreeMap::new();
+        let (mut soft_before, mut skipping, mut closed_out) = (0u64, 0u64, 0u64);
+        let (mut over_sum, mut over_n, mut over_max) = (0u64, 0u64, 0u64);
+        let (mut over_contracts, mut over_vega, mut vega_taken) = (0u64, 0i64, 0i64);
+        for ((_, l), vega) in run.liquidations.iter().zip(&run.liquidation_vega) {
+            let e = &l.event;
+            let entry = per.entry(e.liquidatee).or_default();
+            if e.tier == closeout {
+                if !entry.1 {
+                    entry.1 = true;
+                    closed_out += 1;
+                    soft_before += entry.0;
+                    skipping += u64::from(entry.0 == 0);
+                }
+            } else if !entry.1 {
+                entry.0 += 1;
+            }
+            // A call that leaves no MM has no ratio (u64::MAX): shown capped.
+            let after = e.ratio_after_bps.min(RATIO_CAP_BPS);
+            if after >= target {
+                let over = after - target;
+                over_sum += over;
+                over_n += 1;
+                over_max = over_max.max(over);
+            }
+            if e.target_is_position {
+                let q = e.quantity.unsigned_abs();
+                let beyond = q - l.just_enough_quantity.min(q);
+                over_contracts += beyond;
+                over_vega = over_vega.saturating_add((beyond as i64).saturating_mul(vega.abs()));
+                vega_taken = vega_taken.saturating_add((q as i64).saturating_mul(vega.abs()));
+            }
+        }
+        Self {
+            soft_before_closeout_mcalls: (soft_before * 1_000).checked_div(closed_out).unwrap_or(0),
+            skipping_soft: skipping,
+            closed_out,
+            overshoot_mean_bps: over_sum.checked_div(over_n).unwrap_or(0),
+            overshoot_max_bps: over_max,
+            over_contracts,
+            over_vega,
+            vega_taken,
         }
     }
 }

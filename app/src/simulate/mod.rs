@@ -45,18 +45,24 @@ use population::{Funding, Market, Trader};
 use scenario::{Scenario, Step};
 use scheduler::{Landed, SimChain, SLOT_MS};
 
-/// A liquidation regime: tiers (and nothing else) of the exchange.
+/// A liquidation regime: the liquidation parameters (and nothing else) of the exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Regime {
-    /// The seed's tiers: below 105% up to 10%, below 102% up to 25%, below 100% closeout.
+    /// The defaults: the seed's tiers (105% / 102% / 100%), soft calls
+    /// releasing up to 10% / 25% of the account's MM, closeouts of just
+    /// enough down to the flatten threshold, whole candidates below it.
     Tiered,
+    /// The first release's defaults: soft calls of up to 10% / 25% of one
+    /// candidate, a one-hour grace period, every closeout of whole candidates.
+    TieredV1,
     /// Full liquidation: whole candidates below 100%, call after call. The
     /// risk crate requires three strictly descending tiers ending at 100%,
     /// so the closest allowed configuration is 100.02% / 100.01% / 100%,
-    /// each closing up to the whole candidate.
+    /// each closing up to the whole candidate, flattening every closeout.
     Full,
-    /// Just enough, no tier caps: the seed's thresholds, every tier up to 100%.
+    /// Just enough, no tier caps: the seed's thresholds, every tier up to
+    /// 100%, no flattening short of bankruptcy.
     Uncapped,
 }
 
@@ -64,10 +70,11 @@ impl Regime {
     pub fn parse(name: &str) -> ClientResult<Self> {
         match name {
             "tiered" | "partial" => Ok(Regime::Tiered),
+            "tiered-v1" | "v1" => Ok(Regime::TieredV1),
             "full" => Ok(Regime::Full),
             "uncapped" | "just-enough" => Ok(Regime::Uncapped),
             other => Err(ClientError::Input(format!(
-                "regime {other:?}: tiered, full or uncapped"
+                "regime {other:?}: tiered, tiered-v1, full or uncapped"
             ))),
         }
     }
@@ -75,6 +82,7 @@ impl Regime {
     pub fn name(self) -> &'static str {
         match self {
             Regime::Tiered => "tiered",
+            Regime::TieredV1 => "tiered-v1",
             Regime::Full => "full",
             Regime::Uncapped => "uncapped",
         }
@@ -85,8 +93,20 @@ impl Regime {
         let mut r = base;
         let tiers: [(u32, u32); 3] = match self {
             Regime::Tiered => return Ok(base),
-            Regime::Full => [(10_002, 10_000), (10_001, 10_000), (10_000, 10_000)],
-            Regime::Uncapped => [(10_500, 10_000), (10_200, 10_000), (10_000, 10_000)],
+            Regime::TieredV1 => {
+                r.soft_cap_basis = options_margin_risk::params::CAP_OF_CANDIDATE;
+                r.flatten_below_ratio_bps = 10_000;
+                r.grace_period_secs = 3_600;
+                [(10_500, 1_000), (10_200, 2_500), (10_000, 10_000)]
+            }
+            Regime::Full => {
+                r.flatten_below_ratio_bps = 10_000;
+                [(10_002, 10_000), (10_001, 10_000), (10_000, 10_000)]
+            }
+            Regime::Uncapped => {
+                r.flatten_below_ratio_bps = 0;
+                [(10_500, 10_000), (10_200, 10_000), (10_000, 10_000)]
+            }
         };
         for (t, (below, fraction)) in r.tiers.iter_mut().zip(tiers) {
             t.below_ratio_bps = below;
@@ -133,6 +153,15 @@ pub struct RegimeRun {
     /// The chain as the path left it, and its market (for checks against it).
     pub chain: EmbeddedChain,
     pub market: Market,
+    /// unit: account-seconds. Time traders spent in each tier after the keeper's pass.
+    pub tier_secs: [i64; 3],
+    /// unit: quote native per contract per volatility point. The series'
+    /// stored vega of each liquidation's target when it landed (0: collateral).
+    pub liquidation_vega: Vec<i64>,
+    /// unit: quote native per volatility point. Most |vega| the liquidator held.
+    pub liquidator_peak_vega_native: i64,
+    /// unit: quote native. Most initial margin the liquidator's account required.
+    pub liquidator_peak_im_native: i64,
 }
 
 /// A trader at the start and at the end of the path.
@@ -404,6 +433,10 @@ pub async fn run_regime(
     kcfg.max_failures = u32::MAX;
     let mut impact = 1.0f64;
     let mut published_e8 = Vec::with_capacity(path.len());
+    let tiers = risk.as_risk().liquidation();
+    let mut tier_secs = [0i64; 3];
+    let mut liquidation_vega = Vec::new();
+    let (mut peak_vega, mut peak_im) = (0i64, 0i64);
     for (i, st) in path.iter().enumerate() {
         chain.set_time(t0 + st.t_secs).await;
         let price_e8 = (st.price_e8 as f64 * impact).round() as i64;
@@ -452,6 +485,35 @@ pub async fn run_regime(
             let notional_musd = delta * price_e8 as f64 / 1e8 / 1e6;
             impact *= (1.0 - cfg.impact_bps_per_musd * notional_musd / 1e4).clamp(0.5, 1.5);
         }
+        let now_accounts = read_traders(&chain, &keys).await?;
+        let bot_account: MarginAccount = fetch(&chain, &bot_margin).await?;
+        sim.with_snapshot(|s| {
+            for a in &now_accounts {
+                let tier = s
+                    .summary(a, options_margin::health::Valuation::Spot)
+                    .ok()
+                    .and_then(|x| tiers.tier_of(x.ratio_bps));
+                if let Some(t) = tier {
+                    tier_secs[usize::from(t) - 1] += cfg.scenario.step_secs;
+                }
+            }
+            let vega_of = |series: &Pubkey| s.series.get(series).map_or(0, |x| x.risk.vega_native);
+            let vega: i64 = bot_account
+                .active_positions()
+                .map(|p| p.size_contracts.saturating_mul(vega_of(&p.series)))
+                .sum();
+            peak_vega = peak_vega.max(vega.abs());
+            if let Ok(x) = s.summary(&bot_account, options_margin::health::Valuation::Spot) {
+                peak_im = peak_im.max(x.initial_margin_native);
+            }
+            liquidation_vega.extend(step.liquidations.iter().map(|l| {
+                if l.event.target_is_position {
+                    vega_of(&l.event.target)
+                } else {
+                    0
+                }
+            }));
+        });
         liquidations.extend(step.liquidations.drain(..).map(|l| (st.t_secs, l)));
         bankruptcies.append(&mut step.bankruptcies);
         ledger.absorb(step);
@@ -493,6 +555,10 @@ pub async fn run_regime(
         wall_secs: (setup_secs, clock.elapsed().as_secs_f64() - setup_secs),
         chain,
         market: m,
+        tier_secs,
+        liquidation_vega,
+        liquidator_peak_vega_native: peak_vega,
+        liquidator_peak_im_native: peak_im,
     })
 }
 

@@ -27,7 +27,6 @@ pub const EXCHANGE_TOML: &str = r#"
 vol_authority = "admin"
 
 [risk]
-grace_period_secs = 3600
 param_delay_secs = 3600
 
 [[collateral]]

@@ -75,7 +75,7 @@ impl Report {
     /// The comparison table: one column per regime, then tiered/full.
     pub fn table(&self) -> String {
         type Row = (&'static str, fn(&Figures) -> i64, bool);
-        let rows: [Row; 24] = [
+        let rows: [Row; 36] = [
             ("value liquidated", |f| f.value_liquidated_native, true),
             ("  just-enough part", |f| f.just_enough_native, true),
             ("  over-liquidation", |f| f.over_liquidation_native, true),
@@ -110,6 +110,17 @@ impl Report {
                 |f| f.liquidator_mtm_native,
                 true,
             ),
+            (
+                "  net of a 2-vol-point spread",
+                |f| f.liquidator_pnl_net_spread_native[1],
+                true,
+            ),
+            (
+                "liquidator peak vega / vol pt",
+                |f| f.liquidator_peak_vega_native,
+                true,
+            ),
+            ("liquidator peak IM", |f| f.liquidator_peak_im_native, true),
             ("insurance used", |f| f.insurance_used_native, true),
             (
                 "bad debt socialised",
@@ -131,6 +142,39 @@ impl Report {
                 |f| f.liquidations_per_tier[2] as i64,
                 false,
             ),
+            (
+                "soft calls before a closeout (x1000)",
+                |f| f.soft_calls_before_closeout_mcalls as i64,
+                false,
+            ),
+            (
+                "accounts closed out",
+                |f| f.accounts_closed_out as i64,
+                false,
+            ),
+            (
+                "  of which skipped soft tiers",
+                |f| f.accounts_skipping_soft_tiers as i64,
+                false,
+            ),
+            (
+                "overshoot past target, mean bps",
+                |f| f.overshoot_mean_bps as i64,
+                false,
+            ),
+            (
+                "contracts beyond just enough",
+                |f| f.over_liquidated_contracts as i64,
+                false,
+            ),
+            (
+                "vega beyond just enough / vol pt",
+                |f| f.over_liquidated_vega_native,
+                true,
+            ),
+            ("account-minutes in tier 1", |f| f.tier_secs[0] / 60, false),
+            ("account-minutes in tier 2", |f| f.tier_secs[1] / 60, false),
+            ("account-minutes in tier 3", |f| f.tier_secs[2] / 60, false),
             (
                 "liquidation transactions",
                 |f| f.liquidation_transactions as i64,
@@ -210,7 +254,7 @@ impl Report {
              (one Pyth PriceUpdateV2 and one keeper pass per step); volatility raised by the \
              vol authority toward {:.0}× at a 30% drawdown, within the program's rate limit.\n\n\
              Every regime runs the same program on a fresh embedded chain with the same seeded \
-             population and path; only its tiers differ:\n\n",
+             population and path; only its liquidation parameters differ:\n\n",
             s.name,
             self.seed,
             self.accounts,
@@ -223,7 +267,9 @@ impl Report {
         );
         for f in &self.regimes {
             md.push_str(&format!(
-                "- **{}**: {}\n",
+                "- **{}**: {} (soft caps a share of the {}); closeouts of whole candidates \
+                 below {:.0}%, of just enough above; grace {} s after a soft call its cap cut; \
+                 fee {} bps of the MM released\n",
                 f.regime,
                 f.tiers
                     .iter()
@@ -233,7 +279,11 @@ impl Report {
                         *x as f64 / 100.0
                     ))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                f.soft_cap_basis,
+                f.flatten_below_ratio_bps as f64 / 100.0,
+                f.grace_period_secs,
+                f.fee_rate_bps,
             ));
         }
         md.push_str("\n```\n");

@@ -273,6 +273,8 @@ fn set_risk_field(risk: &mut RiskParams, name: &str, value: i64) -> ClientResult
         "trade_band_bps" => set!(trade_band_bps),
         "max_ema_deviation_bps" => set!(max_ema_deviation_bps),
         "param_delay_secs" => set!(param_delay_secs),
+        "flatten_below_ratio_bps" => set!(flatten_below_ratio_bps),
+        "soft_cap_basis" => set!(soft_cap_basis),
         _ => {
             return Err(ClientError::Input(format!(
                 "exchange config: [risk] has no field {name}"

@@ -10,6 +10,9 @@
 //!   [`MAX_FIRST_TIER_BPS`] (120%) to exactly 100%; fractions ascend to
 //!   100%. A first tier far above 100% would let an admin put healthy
 //!   accounts into liquidation.
+//! - **Flatten threshold** at most the last tier (100%): whole-candidate
+//!   closeouts only for accounts already in closeout; 10_000 flattens every
+//!   closeout (the seed's full liquidation), 0 only bankrupt accounts.
 //! - **Target** in (first tier, [`MAX_TARGET_RATIO_BPS`]]: a liquidation
 //!   restores at most 200% of MM, never more than the account needs.
 //! - **IM floor** ≥ the first tier: an account that meets initial margin is
@@ -109,14 +112,35 @@ pub struct RiskParams {
     pub max_ema_deviation_bps: u16,
     /// unit: seconds. Delay between proposing and applying a parameter change.
     pub param_delay_secs: u32,
+    /// precision: bps of equity / MM. Below this ratio a closeout closes
+    /// whole candidates, call after call (the book is flattened); between
+    /// it and the last tier a closeout takes just enough to restore the
+    /// target. At most the last tier's threshold (10_000 flattens every
+    /// closeout, the seed's full liquidation); a bankrupt account
+    /// (equity ≤ 0) is always flattened.
+    pub flatten_below_ratio_bps: u32,
+    /// What a soft tier's `max_fraction_bps` is a share of:
+    /// [`CAP_OF_ACCOUNT_MM`] (the MM one call may release, rounded up to
+    /// a lot) or [`CAP_OF_CANDIDATE`] (the candidate's size).
+    pub soft_cap_basis: u8,
+    pub _reserved: [u8; 3],
 }
 
-const _: () = assert!(core::mem::size_of::<RiskParams>() == 72);
+const _: () = assert!(core::mem::size_of::<RiskParams>() == 80);
+
+/// [`RiskParams::soft_cap_basis`]: a soft call releases at most the
+/// tier's fraction of the account's MM (sized on the shortfall).
+pub const CAP_OF_ACCOUNT_MM: u8 = 0;
+/// [`RiskParams::soft_cap_basis`]: a soft call takes at most the tier's
+/// fraction of the chosen candidate (at least one lot).
+pub const CAP_OF_CANDIDATE: u8 = 1;
 
 impl RiskParams {
-    /// The seed's tiers (105% / 102% / 100% closing up to 10% / 25% /
-    /// 100%), a 110% target, IM at least 110% of MM, a 1 USD + 1% fee with
-    /// 20% to insurance, one-hour grace, vectors valid 60 s within 1% of
+    /// The seed's tiers (105% / 102% / 100%: soft calls releasing up to
+    /// 10% / 25% of the account's MM, then closeouts of just enough down
+    /// to 50%, whole candidates below), a 110% target, IM at least 110% of
+    /// MM, a 1 USD + 1% fee with 20% to insurance, a two-minute grace
+    /// after a soft call its cap cut, vectors valid 60 s within 1% of
     /// spot, a 5% premium band for below-IM trades, a 10% EMA deviation
     /// bound and a one-day parameter delay.
     pub const DEFAULT: Self = Self {
@@ -135,7 +159,7 @@ impl RiskParams {
             },
         ],
         target_ratio_bps: 11_000,
-        grace_period_secs: 3_600,
+        grace_period_secs: 120,
         fee_flat_native: 1_000_000,
         fee_rate_bps: 100,
         insurance_fee_share_bps: 2_000,
@@ -146,11 +170,20 @@ impl RiskParams {
         trade_band_bps: 500,
         max_ema_deviation_bps: 1_000,
         param_delay_secs: 86_400,
+        flatten_below_ratio_bps: 5_000,
+        soft_cap_basis: CAP_OF_ACCOUNT_MM,
+        _reserved: [0; 3],
     };
 
     /// Every bound of the module docs, or the first one violated.
     pub fn validate(&self) -> Result<(), ParamError> {
         validate_liquidation(&self.tiers, self.target_ratio_bps, self.fee_rate_bps)?;
+        check(
+            self.flatten_below_ratio_bps <= self.tiers[2].below_ratio_bps
+                && self.soft_cap_basis <= CAP_OF_CANDIDATE
+                && self._reserved == [0; 3],
+            ParamError::Closeout,
+        )?;
         check(
             self.im_floor_ratio_bps >= self.tiers[0].below_ratio_bps
                 && self.im_floor_ratio_bps <= MAX_IM_FLOOR_RATIO_BPS,
@@ -200,6 +233,8 @@ impl RiskParams {
             target_ratio_bps: self.target_ratio_bps,
             fee_flat_native: self.fee_flat_native,
             fee_rate_bps: self.fee_rate_bps,
+            flatten_below_ratio_bps: self.flatten_below_ratio_bps,
+            soft_cap_basis: self.soft_cap_basis,
         }
     }
 }
@@ -229,6 +264,8 @@ pub enum ParamError {
     EmaDeviation,
     /// Parameter delay outside one hour ..= seven days.
     Delay,
+    /// Flatten threshold above the last tier, or an unknown soft-cap basis.
+    Closeout,
 }
 
 fn check(ok: bool, e: ParamError) -> Result<(), ParamError> {
@@ -285,7 +322,9 @@ mod tests {
     fn each_bound_is_enforced_at_its_edge() {
         let d = RiskParams::DEFAULT;
         type Case = (fn(&mut RiskParams), ParamError);
-        let cases: [Case; 12] = [
+        let cases: [Case; 14] = [
+            (|p| p.flatten_below_ratio_bps = 10_001, ParamError::Closeout),
+            (|p| p.soft_cap_basis = 2, ParamError::Closeout),
             (
                 |p| p.tiers[0].below_ratio_bps = MAX_FIRST_TIER_BPS + 1,
                 ParamError::Tiers,
@@ -332,6 +371,8 @@ mod tests {
         p.im_floor_ratio_bps = MAX_FIRST_TIER_BPS;
         p.fee_rate_bps = MAX_FEE_RATE_BPS;
         p.param_delay_secs = MAX_PARAM_DELAY_SECS;
+        p.flatten_below_ratio_bps = 10_000;
+        p.soft_cap_basis = CAP_OF_CANDIDATE;
         assert_eq!(p.validate(), Ok(()));
     }
 }

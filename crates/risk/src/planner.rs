@@ -7,12 +7,20 @@
 //! ## Tier
 //! `ratio = equity · 10_000 / MM` (floor, bps). With the default
 //! [`LiquidationParams`]: ratio ≥ 10_500 is healthy (`AccountHealthy`);
-//! [10_200, 10_500) is tier 1 (up to 10% of one candidate per call);
-//! [10_000, 10_200) tier 2 (up to 25%); below 10_000 tier 3, a full closeout
-//! of one candidate per call, call after call. (If closing a position past
-//! some point would raise MM again, because it over-hedges another one,
-//! tier 3 closes as much as minimises MM instead of all of it.) The floored ratio is below
-//! an integer threshold exactly when the true ratio is.
+//! [10_200, 10_500) is tier 1, a call releasing up to 10% of the account's
+//! MM; [10_000, 10_200) tier 2 (up to 25%); below 10_000 tier 3, a
+//! closeout: just enough to restore the target from one candidate, with no
+//! cap, and below `flatten_below_ratio_bps` (default 5_000) or when
+//! bankrupt the whole candidate, call after call. (If closing a position
+//! past some point would raise MM again, because it over-hedges another
+//! one, a flattening call closes as much as minimises MM instead of all of
+//! it.) The floored ratio is below an integer threshold exactly when the
+//! true ratio is.
+//!
+//! `soft_cap_basis` selects what a soft tier's fraction is a share of:
+//! the account's MM (default: sized on the shortfall, so one call can
+//! restore the target whichever candidate it takes) or, as in the first
+//! release, the chosen candidate (at 10% of a 10-lot position, one lot).
 //!
 //! ## Candidates
 //! Every option position, and every volatile (non-settlement) collateral
@@ -48,11 +56,17 @@
 //!
 //! The quantity is the smallest lot multiple (or the whole position) in that
 //! interval, i.e. the minimum quantity that reaches the target, rounded up
-//! to the lot against the account. It is capped by the tier's fraction of
-//! the candidate (rounded down to lots, at least one lot). When the target is
-//! out of reach (cap, or MM bottoming out first) the quantity minimising MM
-//! within the cap is taken instead, found by bisection on the discrete slope
-//! of the convex `MM(q)` (≤ 64 steps). Collateral is solved by inverting its
+//! to the lot against the account. A soft tier caps it: on the account's
+//! MM, by aiming at `max(K, MM − ⌊fraction · MM⌋)` instead of `K` (the
+//! least lot that releases the share, so the cap is rounded up to a lot
+//! against the account); on the candidate, at the tier's fraction of it
+//! (rounded down to lots, at least one lot). When the target is out of
+//! reach (cap, or MM bottoming out first) the quantity minimising MM within
+//! the cap is taken instead, found by bisection on the discrete slope of
+//! the convex `MM(q)` (≤ 64 steps). A just-enough closeout solves `K` by
+//! bisection on the target condition (below 100% the fee's ratio cap
+//! binds, where the closed form does not hold; ≤ 63 steps); it is −1 when
+//! even MM 0 misses the target, and the candidate's MM minimiser is taken. Collateral is solved by inverting its
 //! rounded haircut exactly ([`CollateralInput`] has no lots; the unit is one
 //! token native unit). Along every planned path MM is non-increasing, which
 //! the fee's anti-slicing argument needs.
@@ -65,16 +79,18 @@
 //! tier-1 plan of 32 positions ≈ 98k CU, ≈ 22k of it the account summary.
 //!
 //! ## Ranking (explicit score, then tie-breaks)
-//! 0. **Restore first, else free the most.** In a soft tier a candidate
+//! 0. **Restore first, else free the most.** In a soft tier (and a
+//!    just-enough closeout) a candidate
 //!    whose planned slice restores the target in this call goes before one
 //!    that cannot (capped by the tier); among those that cannot, the one
 //!    freeing the most MM goes first, so the account gets as close as this
 //!    call allows and the grace period is not spent on a token slice. In a
-//!    closeout (whole candidates, each call paying the flat fee) the
+//!    flattening closeout (whole candidates, each call paying the flat fee) the
 //!    candidate freeing the most MM goes first: the largest risk, typically
 //!    the highest-delta, highest-gamma short, so the account leaves the
 //!    closeout in the fewest calls instead of closing near-worthless wings
-//!    one flat fee at a time. Rules 1–5 break its ties.
+//!    one flat fee at a time. A just-enough closeout ranks like a soft
+//!    tier. Rules 1–5 break its ties.
 //! 1. **Score** (higher first): MM released by the planned quantity per unit
 //!    of value liquidated, `score_e12 = released · 10^12 / value`. The value
 //!    of an option slice is `q · (|mark| + short_floor_mm + 1)`: its premium
@@ -133,6 +149,12 @@ pub struct LiquidationParams {
     pub fee_flat_native: u64,
     /// precision: bps of the MM released. Proportional fee part.
     pub fee_rate_bps: u16,
+    /// precision: bps of equity / MM. Below it a closeout closes whole
+    /// candidates; from it up to the last tier it takes just enough
+    /// ([`crate::params::RiskParams::flatten_below_ratio_bps`]).
+    pub flatten_below_ratio_bps: u32,
+    /// [`crate::params::CAP_OF_ACCOUNT_MM`] or [`crate::params::CAP_OF_CANDIDATE`].
+    pub soft_cap_basis: u8,
 }
 
 impl Default for LiquidationParams {
@@ -148,7 +170,13 @@ impl LiquidationParams {
     /// also keep the closed-form solve exact within 3 steps.
     pub fn validate(&self) -> RiskResult<()> {
         crate::params::validate_liquidation(&self.tiers, self.target_ratio_bps, self.fee_rate_bps)
-            .map_err(RiskError::from)
+            .map_err(RiskError::from)?;
+        if self.flatten_below_ratio_bps > self.tiers[2].below_ratio_bps
+            || self.soft_cap_basis > crate::params::CAP_OF_CANDIDATE
+        {
+            return Err(RiskError::InvalidTiers);
+        }
+        Ok(())
     }
 
     /// Tier (1..=3) of an account at `ratio_bps`, `None` when healthy.
@@ -217,6 +245,10 @@ pub struct LiquidationPlan {
     pub capped_by_tier: bool,
     /// The account reaches `target_ratio_bps` after the call.
     pub reaches_target: bool,
+    /// A closeout of whole candidates (below the flatten threshold, or
+    /// bankrupt); otherwise the quantity is the least that reaches the
+    /// target (or, short of it, the tier's cap or the candidate's best).
+    pub flattens: bool,
 }
 
 /// Shared state of one planning pass.
@@ -227,8 +259,13 @@ struct Ctx<'s> {
     mm0: i128,
     tier: u8,
     /// unit: quote native. Largest MM after a partial (non-closing) call that
-    /// still reaches the target; computed once per plan (soft tiers only).
+    /// still reaches the target; computed once per plan (every plan that
+    /// does not flatten; −1 when no MM reaches it).
     k_partial: i128,
+    /// unit: quote native. Soft tiers sized on the account's MM: the MM
+    /// after releasing the tier's share of it (a call aims at the larger of
+    /// this and `k_partial`); −1 otherwise.
+    k_cap: i128,
     /// The MM scenarios of each underlying, listed once for every candidate.
     mm: &'s [MmScenarios; MAX_UNDERLYINGS],
 }
@@ -236,6 +273,28 @@ struct Ctx<'s> {
 impl Ctx<'_> {
     fn is_closeout(&self) -> bool {
         usize::from(self.tier) == self.params.tiers.len()
+    }
+
+    /// A closeout of whole candidates: below the flatten threshold, or bankrupt.
+    fn flattens(&self) -> bool {
+        self.is_closeout()
+            && (self.summary.ratio_bps < u64::from(self.params.flatten_below_ratio_bps)
+                || self.equity <= 0)
+    }
+
+    /// A soft tier whose fraction is a share of the account's MM.
+    fn caps_account_mm(&self) -> bool {
+        !self.is_closeout() && self.params.soft_cap_basis == crate::params::CAP_OF_ACCOUNT_MM
+    }
+
+    /// unit: quote native. The MM a sized (non-flattening) call aims at.
+    fn k_aim(&self) -> i128 {
+        self.k_partial.max(self.k_cap)
+    }
+
+    /// The share cap, not the target, set a call's size (`mm_after` ≤ the aim).
+    fn share_capped(&self, mm_after: i128) -> bool {
+        self.k_cap > self.k_partial && mm_after > self.k_partial && mm_after <= self.k_cap
     }
 
     fn fee(&self, mm_after: i128, closes: bool) -> RiskResult<LiquidationFee> {
@@ -284,6 +343,56 @@ impl Ctx<'_> {
         )?;
         let k = k.max(kb.min(top)).max(0);
         Ok(k)
+    }
+
+    /// Largest MM after a non-closing call that reaches the target, for a
+    /// just-enough closeout (equity may be below MM, where the fee's ratio
+    /// cap binds and the closed form of [`Self::mm_bound`] does not hold):
+    /// bisection on `reaches_target`, which is strictly monotone in the MM
+    /// after (the fee grows by at most one unit per unit of MM released,
+    /// the target's side by `target / 10_000 > 1`). −1 when even MM 0 misses.
+    fn mm_bound_closeout(&self) -> RiskResult<i128> {
+        if self.equity <= 0 || !self.reaches_target(0, false)? {
+            return Ok(-1);
+        }
+        // The closed form of a fee of `⌊r·R/10^4⌋` reaches the target (the
+        // actual fee is at most that); while that fee is the binding one
+        // (the ratio cap binds only below r/10^4 of MM), K is at most a few
+        // units above it. Two or three fee evaluations instead of ~40.
+        let (t, r) = (
+            i128::from(self.params.target_ratio_bps),
+            i128::from(self.params.fee_rate_bps),
+        );
+        let num = BPS.safe_mul(self.equity)?.safe_sub(r.safe_mul(self.mm0)?)?;
+        let mut lo = div_floor(num, t - r)?.clamp(0, self.mm0 - 1);
+        if !self.reaches_target(lo, false)? {
+            lo = 0;
+        }
+        for _ in 0..3 {
+            if !self.reaches_target(lo + 1, false)? {
+                return Ok(lo);
+            }
+            lo += 1;
+        }
+        // Invariant: reaches(lo), !reaches(hi) (MM before never reaches it
+        // below 100%: equity − fee < MM before).
+        let mut hi = self.mm0;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.reaches_target(mid, false)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// unit: quote native. MM after releasing the tier's share of the
+    /// account's MM (share floor: the cap never exceeds the fraction).
+    fn mm_after_share(&self) -> RiskResult<i128> {
+        let share = div_floor(self.mm0.safe_mul(self.fraction_bps())?, BPS)?;
+        self.mm0.safe_sub(share)
     }
 
     /// precision: bps of the candidate. The tier's fraction.
@@ -337,7 +446,9 @@ impl Choice {
 /// Tier cap of a candidate of `full` units in lots of `lot`: the tier's
 /// fraction rounded down to lots, at least one lot, at most `full`.
 fn tier_cap(ctx: &Ctx, full: i128, lot: i128) -> RiskResult<i128> {
-    if ctx.is_closeout() {
+    // Closeouts take what they need; a share of the account's MM caps
+    // through `k_cap` instead.
+    if ctx.is_closeout() || ctx.caps_account_mm() {
         return Ok(full);
     }
     let fraction = ctx.fraction_bps();
@@ -375,14 +486,14 @@ fn plan_position(ctx: &Ctx, p: &PositionInput, out: &mut Choice) -> RiskResult<b
     let bankrupt =
         ctx.is_closeout() && ctx.equity <= 0 && p.series.flags & crate::series::FLAG_SETTLED == 0;
     // `known`: MM at the quantity when the minimiser search already has it.
-    let (quantity, capped, known) = if ctx.is_closeout() {
+    let (quantity, capped, known) = if ctx.flattens() {
         match m.argmin(m.full) {
             (0, _) if bankrupt => (m.full, false, None),
             (q, mm) => (q, false, Some(mm)),
         }
     } else {
-        let (q, capped, mm) = m.plan_partial(ctx.k_partial, cap);
-        (q, capped, Some(mm))
+        let (q, capped, mm) = m.plan_partial(ctx.k_aim(), cap);
+        (q, capped || ctx.share_capped(mm), Some(mm))
     };
     let mm_after = known.unwrap_or_else(|| m.mm_at(quantity));
     *out = Choice {
@@ -409,22 +520,34 @@ fn plan_collateral(ctx: &Ctx, c: &CollateralInput) -> RiskResult<Option<Choice>>
     }
     let full = i128::from(c.balance_native);
     let cap = tier_cap(ctx, full, 1)?;
-    let (quantity, capped) = if ctx.is_closeout() {
+    let (quantity, capped) = if ctx.flattens() {
         (full, false)
     } else {
-        let before = c.haircuts_ceil(c.value_floor()?)?.0;
-        let h = ctx.k_partial.safe_sub(ctx.mm0.safe_sub(before)?)?;
-        match c.max_balance_for_mm_haircut(h)? {
-            Some(keep) if full - keep <= cap => ((full - keep).max(1), false),
-            _ => (cap, cap < full),
-        }
+        collateral_quantity(ctx, c, ctx.k_aim(), cap)?
     };
     let mm_after = collateral_mm_after(ctx, c, quantity)?;
     Ok((mm_after < ctx.mm0).then_some(Choice {
         quantity,
         mm_after,
-        capped,
+        capped: capped || ctx.share_capped(mm_after),
     }))
+}
+
+/// The least amount of collateral `c` whose sale brings MM to `k` or
+/// below (all of it when nothing does), within `cap`; whether `cap` cut it.
+fn collateral_quantity(
+    ctx: &Ctx,
+    c: &CollateralInput,
+    k: i128,
+    cap: i128,
+) -> RiskResult<(i128, bool)> {
+    let full = i128::from(c.balance_native);
+    let before = c.haircuts_ceil(c.value_floor()?)?.0;
+    let h = k.safe_sub(ctx.mm0.safe_sub(before)?)?;
+    Ok(match c.max_balance_for_mm_haircut(h)? {
+        Some(keep) if full - keep <= cap => ((full - keep).max(1), false),
+        _ => (cap, cap < full),
+    })
 }
 
 /// The plan of one call on `inputs`: tier, best candidate, just-enough
@@ -529,11 +652,12 @@ pub fn evaluate_liquidation_with(
             let per = i128::from(p.series.mark_native).abs()
                 + i128::from(p.series.short_floor_mm_native)
                 + 1;
-            (
-                m.mm_at(q.min(m.full)),
-                tier_cap(&ctx, m.full, m.lot)?,
-                q.safe_mul(per)?,
-            )
+            let cap = if ctx.caps_account_mm() {
+                m.plan_partial(ctx.k_cap, m.full).0
+            } else {
+                tier_cap(&ctx, m.full, m.lot)?
+            };
+            (m.mm_at(q.min(m.full)), cap, q.safe_mul(per)?)
         }
         Candidate::Collateral(j) => {
             let c = inputs
@@ -545,18 +669,22 @@ pub fn evaluate_liquidation_with(
             }
             let b = i128::from(c.balance_native);
             let proceeds = c.value_floor()?.safe_sub(c.value_of_floor(b - q.min(b))?)?;
-            (
-                collateral_mm_after(&ctx, c, q.min(b))?,
-                tier_cap(&ctx, b, 1)?,
-                proceeds,
-            )
+            let cap = if ctx.caps_account_mm() {
+                collateral_quantity(&ctx, c, ctx.k_cap, b)?.0
+            } else {
+                tier_cap(&ctx, b, 1)?
+            };
+            (collateral_mm_after(&ctx, c, q.min(b))?, cap, proceeds)
         }
     };
-    if q == 0 || q > cap {
+    if q == 0 {
         return Err(RiskError::InvalidInput);
     }
     if mm_after >= ctx.mm0 {
         return Err(RiskError::NoLiquidationCandidate);
+    }
+    if q > cap {
+        return Err(RiskError::InvalidInput);
     }
     let ch = Choice {
         quantity: q,
@@ -592,11 +720,17 @@ fn context<'s>(
         equity: i128::from(summary.equity_native),
         mm0: i128::from(summary.mm_native),
         tier,
-        k_partial: 0,
+        k_partial: -1,
+        k_cap: -1,
         mm,
     };
     if !ctx.is_closeout() {
         ctx.k_partial = ctx.mm_bound(false)?;
+        if ctx.caps_account_mm() {
+            ctx.k_cap = ctx.mm_after_share()?;
+        }
+    } else if !ctx.flattens() {
+        ctx.k_partial = ctx.mm_bound_closeout()?;
     }
     Ok(ctx)
 }
@@ -654,5 +788,6 @@ fn build_plan(
         score_e12,
         capped_by_tier: ch.capped,
         reaches_target: ctx.reaches_target(ch.mm_after, closes)?,
+        flattens: ctx.flattens(),
     })
 }

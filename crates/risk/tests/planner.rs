@@ -7,6 +7,7 @@ mod book;
 use book::*;
 use options_margin_risk::collateral::CollateralInput;
 use options_margin_risk::margin::{margin_summary, AccountInputs, PositionInput};
+use options_margin_risk::params::{CAP_OF_ACCOUNT_MM, CAP_OF_CANDIDATE};
 use options_margin_risk::planner::{
     apply_plan, evaluate_liquidation, plan_liquidation, AccountState, Candidate, LiquidationParams,
     LiquidationPlan, Side,
@@ -59,6 +60,15 @@ fn with(f: impl FnOnce(&mut LiquidationParams)) -> LiquidationParams {
     let mut p = LiquidationParams::default();
     f(&mut p);
     p
+}
+
+/// The first release's rules: soft caps a share of the candidate, every
+/// closeout closes whole candidates.
+fn per_candidate() -> LiquidationParams {
+    with(|p| {
+        p.soft_cap_basis = CAP_OF_CANDIDATE;
+        p.flatten_below_ratio_bps = 10_000;
+    })
 }
 
 #[test_case(with(|_| ()) => Ok(()); "defaults")]
@@ -140,9 +150,10 @@ fn selection_table(row: Row) -> Candidate {
 
 /// Rule 0 against the score on one book: a far out-of-the-money wing
 /// (4 contracts: mark 1, floor 100, loses 3,000 at +20%) frees ~30× its
-/// value per contract, a large short (10 `ten_k_short`) ~9×.
-/// - Tier 1 with the default 10% cap: the wing's one-lot slice cannot
-///   restore the target, one contract of the large short can: it goes first.
+/// value per contract, a large short (10 `ten_k_short`) ~9×. With caps
+/// on the candidate and whole-candidate closeouts:
+/// - Tier 1 with a 10% cap: the wing's one-lot slice cannot restore the
+///   target, one contract of the large short can: it goes first.
 /// - Tier 1 with 90% caps: both restore, so the score picks the wing.
 /// - Closeout: whole candidates; the large short frees the most MM.
 #[test_case(10_300, 1_000 => (1, Candidate::Position(1)); "soft tier: a slice that restores the target first")]
@@ -156,10 +167,11 @@ fn restore_first_then_score(ratio_bps: u64, tier1_fraction_bps: u32) -> (u8, Can
     let mut c = vec![CollateralInput::settlement(0)];
     let m = summary(&grids, &p, &c);
     c[0].balance_native = settlement_for_ratio(&m, ratio_bps);
-    let params = with(|p| {
-        p.tiers[0].max_fraction_bps = tier1_fraction_bps;
-        p.tiers[1].max_fraction_bps = p.tiers[1].max_fraction_bps.max(tier1_fraction_bps + 500);
-    });
+    let mut params = per_candidate();
+    params.tiers[0].max_fraction_bps = tier1_fraction_bps;
+    params.tiers[1].max_fraction_bps = params.tiers[1]
+        .max_fraction_bps
+        .max(tier1_fraction_bps + 500);
     let acc = inputs(&grids, &p, &c);
     let plan = plan_liquidation(&acc, &params).unwrap();
     let whole = |i: u8, q: u64| evaluate_liquidation(&acc, &params, Candidate::Position(i), q);
@@ -256,18 +268,20 @@ fn tier_cap_limits_the_amount() {
     check_post_conditions(&acc, &tight, &plan);
 }
 
+/// Below the flatten threshold (here every closeout: 100%), a closeout
+/// closes the whole candidate.
 #[test]
-fn tier_three_closes_the_whole_candidate() {
+fn below_the_flatten_threshold_a_closeout_closes_the_whole_candidate() {
     let s = ten_k_short();
     let grids = [small_grid(2_000)];
     let p = [hand_pos(&s, 0, -40), hand_pos(&s, 0, -10)];
     let mut c = [CollateralInput::settlement(0)];
     c[0].balance_native = settlement_for_ratio(&summary(&grids, &p, &c), 9_000);
     let acc = inputs(&grids, &p, &c);
-    let params = LiquidationParams::default();
+    let params = with(|p| p.flatten_below_ratio_bps = 10_000);
     let plan = plan_liquidation(&acc, &params).unwrap();
     assert_eq!(plan.tier, 3);
-    assert!(plan.closes_candidate);
+    assert!(plan.closes_candidate && plan.flattens);
     let size = p[match plan.candidate {
         Candidate::Position(i) => usize::from(i),
         Candidate::Collateral(_) => unreachable!(),
@@ -275,6 +289,60 @@ fn tier_three_closes_the_whole_candidate() {
     .size_contracts;
     assert_eq!(plan.quantity, size.unsigned_abs());
     check_post_conditions(&acc, &params, &plan);
+}
+
+/// Above the flatten threshold a closeout takes just enough: 99% of MM
+/// on 100 shorts of MM 10_000 needs 100·(1 − 0.99/1.1) = 10 contracts plus
+/// the fee's share; one fewer misses the target.
+#[test]
+fn a_closeout_above_the_flatten_threshold_takes_just_enough() {
+    let s = ten_k_short();
+    let grids = [small_grid(2_000)];
+    let p = [hand_pos(&s, 0, -100)];
+    let mut c = [CollateralInput::settlement(0)];
+    c[0].balance_native = settlement_for_ratio(&summary(&grids, &p, &c), 9_900);
+    let acc = inputs(&grids, &p, &c);
+    let params = LiquidationParams::default();
+    assert_eq!(params.flatten_below_ratio_bps, 5_000);
+    let plan = plan_liquidation(&acc, &params).unwrap();
+    assert_eq!(plan.tier, 3);
+    assert!(plan.reaches_target && !plan.flattens && !plan.closes_candidate);
+    assert!((10..=12).contains(&plan.quantity), "{plan:?}");
+    let less = evaluate_liquidation(&acc, &params, plan.candidate, plan.quantity - 1).unwrap();
+    assert!(!less.reaches_target);
+    check_post_conditions(&acc, &params, &plan);
+    // The first release's rule closes all 100.
+    let whole = plan_liquidation(&acc, &per_candidate()).unwrap();
+    assert_eq!((whole.quantity, whole.flattens), (100, true));
+}
+
+/// Soft caps sized on the account: ten shorts of 10 contracts at 103%
+/// need 6.4% of MM released. A 10% share of the candidate allows one
+/// contract (1% of MM, short of the target); a 10% share of the account's
+/// MM allows the seven contracts that restore it in one call.
+#[test]
+fn a_soft_cap_on_the_account_mm_restores_the_target_in_one_call() {
+    let s = ten_k_short();
+    let grids = [small_grid(2_000)];
+    let p: Vec<_> = (0..10).map(|_| hand_pos(&s, 0, -10)).collect();
+    let mut c = [CollateralInput::settlement(0)];
+    c[0].balance_native = settlement_for_ratio(&summary(&grids, &p, &c), 10_300);
+    let acc = inputs(&grids, &p, &c);
+    let by_candidate = plan_liquidation(&acc, &per_candidate()).unwrap();
+    assert_eq!((by_candidate.tier, by_candidate.quantity), (1, 1));
+    assert!(by_candidate.capped_by_tier && !by_candidate.reaches_target);
+    let params = LiquidationParams::default();
+    let plan = plan_liquidation(&acc, &params).unwrap();
+    assert_eq!(plan.tier, 1);
+    assert!(plan.reaches_target && !plan.capped_by_tier, "{plan:?}");
+    assert_eq!(plan.quantity, 7);
+    check_post_conditions(&acc, &params, &plan);
+    // A 2% share cuts it at two contracts (the least reaching 2% of MM).
+    let tight = with(|p| p.tiers[0].max_fraction_bps = 200);
+    let cut = plan_liquidation(&acc, &tight).unwrap();
+    assert_eq!(cut.quantity, 2);
+    assert!(cut.capped_by_tier && !cut.reaches_target);
+    check_post_conditions(&acc, &tight, &cut);
 }
 
 #[test]
@@ -363,8 +431,10 @@ fn check_outcome(acc: &AccountInputs, params: &LiquidationParams, plan: &Liquida
 /// Everything a plan promises: [`check_outcome`] plus a just-enough amount.
 fn check_post_conditions(acc: &AccountInputs, params: &LiquidationParams, plan: &LiquidationPlan) {
     check_outcome(acc, params, plan);
-    // Just enough: one step (lot) less does not reach the target.
-    if plan.reaches_target && plan.tier < 3 {
+    // Just enough: one step (lot) less does not reach the target, and a
+    // cut by a share of the account's MM is the least lot that reaches it.
+    let mm_share_cut = plan.capped_by_tier && params.soft_cap_basis == CAP_OF_ACCOUNT_MM;
+    if (plan.reaches_target || mm_share_cut) && !plan.flattens {
         let step = match plan.candidate {
             Candidate::Position(i) => {
                 let lot = acc.positions[usize::from(i)].lot_size_contracts;
@@ -381,11 +451,17 @@ fn check_post_conditions(acc: &AccountInputs, params: &LiquidationParams, plan: 
                 evaluate_liquidation(acc, params, plan.candidate, plan.quantity - step)
             {
                 assert!(!less.reaches_target, "not minimal: {plan:?} vs {less:?}");
+                if mm_share_cut {
+                    let fraction = params.tiers[usize::from(plan.tier) - 1].max_fraction_bps;
+                    let share = i128::from(plan.mm_before_native) * i128::from(fraction) / 10_000;
+                    let released = i128::from(plan.mm_before_native - less.mm_after_native);
+                    assert!(released < share, "cut late: {plan:?} vs {less:?}");
+                }
             }
         }
     }
     // Short of the target only when capped, closed out, or MM bottomed out.
-    if !plan.reaches_target && plan.tier < 3 && !plan.capped_by_tier && !plan.closes_candidate {
+    if !plan.reaches_target && !plan.flattens && !plan.capped_by_tier && !plan.closes_candidate {
         if let Candidate::Position(i) = plan.candidate {
             let lot = acc.positions[usize::from(i)].lot_size_contracts;
             if let Ok(more) = evaluate_liquidation(acc, params, plan.candidate, plan.quantity + lot)
@@ -428,11 +504,19 @@ fn spec_strategy() -> impl Strategy<Value = Vec<(usize, i64, u64)>> {
 }
 
 fn params_strategy() -> impl Strategy<Value = LiquidationParams> {
-    (0u64..=5_000_000, 0u16..=500).prop_map(|(flat, rate)| LiquidationParams {
-        fee_flat_native: flat,
-        fee_rate_bps: rate,
-        ..Default::default()
-    })
+    (
+        0u64..=5_000_000,
+        0u16..=500,
+        prop_oneof![Just(0u32), 5_000u32..=10_000],
+        0u8..=1,
+    )
+        .prop_map(|(flat, rate, flatten, basis)| LiquidationParams {
+            fee_flat_native: flat,
+            fee_rate_bps: rate,
+            flatten_below_ratio_bps: flatten,
+            soft_cap_basis: basis,
+            ..Default::default()
+        })
 }
 
 proptest! {
@@ -524,7 +608,7 @@ fn random_accounts_cover_every_branch() {
         rng ^= rng << 17;
         rng % n
     };
-    let mut seen = [0u32; 7];
+    let mut seen = [0u32; 10];
     let grids = default_grids();
     for _ in 0..2_000 {
         let spec: Vec<_> = (0..1 + next(8))
@@ -554,8 +638,15 @@ fn random_accounts_cover_every_branch() {
         let params = LiquidationParams {
             fee_flat_native: next(5_000_000),
             fee_rate_bps: next(500) as u16,
+            flatten_below_ratio_bps: [0, 9_000, 10_000][next(3) as usize],
+            soft_cap_basis: next(2) as u8,
             ..Default::default()
         };
+        let mut params = params;
+        // Tight soft caps too, so a share of the account's MM can bind.
+        let tight = [100, 300, 1_000][next(3) as usize];
+        params.tiers[0].max_fraction_bps = tight;
+        params.tiers[1].max_fraction_bps = tight.max(500);
         let Ok(plan) = plan_liquidation(&acc, &params) else {
             continue;
         };
@@ -567,8 +658,14 @@ fn random_accounts_cover_every_branch() {
         seen[4] += u32::from(matches!(plan.candidate, Candidate::Collateral(_)));
         seen[5] += u32::from(plan.closes_candidate);
         seen[6] += u32::from(plan.fee_native > 0);
+        seen[7] += u32::from(plan.tier == 3 && !plan.flattens && plan.reaches_target);
+        seen[8] += u32::from(plan.flattens);
+        seen[9] += u32::from(plan.capped_by_tier && params.soft_cap_basis == CAP_OF_ACCOUNT_MM);
     }
-    println!("soft, closeout, target, capped, collateral, closes, fee>0: {seen:?}");
+    println!(
+        "soft, closeout, target, capped, collateral, closes, fee>0, just-enough closeout, \
+         flattens, capped by MM share: {seen:?}"
+    );
     assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
 }
 

@@ -31,7 +31,9 @@
 //! underlying whose price is further than `max_ema_deviation_bps` from its
 //! EMA (`OraclePriceDeviatesFromEma`), and refuse series whose volatility is
 //! older than `vol_max_age_secs` (`StaleVolatility`). Liquidations value at
-//! the spot ([`Valuation::Spot`]).
+//! the spot ([`Valuation::Spot`]) and refuse to move a position whose
+//! series' volatility is that old (`StaleVolatility`: a liquidator never
+//! inherits shorts at a stale, cheap mark).
 //!
 //! The numbers themselves come from the risk crate's `margin_totals` with
 //! the IM floor, the same functions the bot, the CLI and the simulator call.
@@ -245,8 +247,8 @@ pub struct LoadedInputs<'a, A: AccountRead + 'a> {
     /// The data of each position's series account (zero-copy).
     series: Vec<A::Data<'a>>,
     underlying_of: [u8; MAX_ACCOUNT_POSITIONS],
-    /// Some series' volatility is stale.
-    stale_vol: bool,
+    /// Bit `i`: the volatility of position `i`'s series is stale.
+    stale_vol: u64,
     /// Some underlying's price is further from its EMA than allowed.
     ema_deviation: bool,
     /// unit: unix seconds. Oldest publish time among the updates read (i64::MAX: none).
@@ -265,7 +267,7 @@ impl<'a, A: AccountRead + 'a> LoadedInputs<'a, A> {
     /// it may be older than the vectors it validates, within the price band,
     /// so that a refresh someone sent first never fails the transaction).
     pub fn require_risk_adding_allowed(&self) -> Result<()> {
-        require!(!self.stale_vol, ErrorCode::StaleVolatility);
+        require!(self.stale_vol == 0, ErrorCode::StaleVolatility);
         require!(!self.ema_deviation, ErrorCode::OraclePriceDeviatesFromEma);
         let too_old = self.oldest_price_ts != i64::MAX
             && self.now_ts.saturating_sub(self.oldest_price_ts)
@@ -379,6 +381,12 @@ impl<'a, A: AccountRead + 'a> LoadedInputs<'a, A> {
     }
 
     /// The series of the `i`-th position in use (slot order).
+    /// Whether the volatility of position `i`'s series is older than its
+    /// underlying's `vol_max_age_secs` (a liquidation may not transfer it).
+    pub fn vol_stale_at(&self, i: usize) -> bool {
+        i < 64 && self.stale_vol >> i & 1 == 1
+    }
+
     pub fn series_at(&self, i: usize) -> Result<&Series> {
         self.series
             .get(i)
@@ -446,7 +454,7 @@ pub fn load_inputs<'a, A: AccountRead>(
     let mut grids: Vec<ScenarioGrid> =
         Vec::with_capacity(crate::constants::MAX_UNDERLYINGS as usize);
     let mut underlying_of = [0u8; MAX_ACCOUNT_POSITIONS];
-    let (mut stale_vol, mut ema_deviation) = (false, false);
+    let (mut stale_vol, mut ema_deviation) = (0u64, false);
     for (i, data) in series.iter().enumerate() {
         let s = series_of(data);
         let index = match underlying_keys.iter().position(|k| *k == s.underlying) {
@@ -466,13 +474,14 @@ pub fn load_inputs<'a, A: AccountRead>(
                 let price = read_price(take(remaining, &mut cursor)?, &underlying.oracle, now_ts)?;
                 ema_deviation |= !price.near_ema(exchange.risk.max_ema_deviation_bps);
                 oldest_price_ts = oldest_price_ts.min(price.publish_time);
-                for other in series
+                for (j, other) in series
                     .iter()
                     .map(|d| series_of(d))
-                    .filter(|o| o.underlying == s.underlying)
+                    .enumerate()
+                    .filter(|(_, o)| o.underlying == s.underlying)
                 {
                     let f = check_series_fresh(other, &underlying, &price, exchange, now_ts)?;
-                    stale_vol |= f.stale_vol;
+                    stale_vol |= u64::from(f.stale_vol) << j;
                 }
                 underlying_keys.push(s.underlying);
                 grids.push(*underlying.grid.as_grid());

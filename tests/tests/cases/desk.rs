@@ -7,7 +7,7 @@ use options_margin::events::LiquidationEvent;
 use options_margin::health::{self, MarginSummary, Valuation};
 use options_margin::instructions::SeriesTerms;
 use options_margin::oracle::fixtures::TestAccount;
-use options_margin::state::{Exchange, MarginAccount, Series};
+use options_margin::state::{Exchange, MarginAccount, RiskParams, Series};
 use options_margin_risk::planner::{evaluate_liquidation, Candidate, LiquidationPlan};
 use options_margin_tests::bench::{find_event, program_test};
 use options_margin_tests::exchange::SOL_CONF_E8;
@@ -19,6 +19,16 @@ pub const DAY: i64 = 86_400;
 pub const USD: u64 = 1_000_000;
 /// precision: 1e-8 USD. $150, the fixture's opening SOL price.
 pub const SOL_150_E8: i64 = 15_000_000_000;
+
+/// The first release's liquidation rules: soft caps a share of one
+/// candidate, every closeout of whole candidates (the ranking tests build
+/// their exact ties on whole-candidate closeouts).
+pub fn first_release_rules() -> RiskParams {
+    let mut risk = RiskParams::defaults();
+    risk.soft_cap_basis = options_margin_risk::params::CAP_OF_CANDIDATE;
+    risk.flatten_below_ratio_bps = 10_000;
+    risk
+}
 
 /// A writer whose book the tests shape, a buyer on the other side of every
 /// trade, and a well-funded keeper that liquidates.
@@ -37,8 +47,18 @@ impl Desk {
     /// An exchange with `underlyings` SOL underlyings, the writer holding
     /// `writer_usdc` USDC (deposited) and `writer_sol` SOL (in its wallet).
     pub async fn new(underlyings: usize, writer_usdc: u64, writer_sol: u64) -> Self {
+        Self::with_risk(underlyings, writer_usdc, writer_sol, RiskParams::defaults()).await
+    }
+
+    /// [`Self::new`] on an exchange created with `risk`.
+    pub async fn with_risk(
+        underlyings: usize,
+        writer_usdc: u64,
+        writer_sol: u64,
+        risk: RiskParams,
+    ) -> Self {
         let mut bench = TestBench::start(program_test()).await;
-        let fx = ExchangeFixture::setup(&mut bench).await;
+        let fx = ExchangeFixture::setup_with_risk(&mut bench, risk).await;
         let mut us = vec![fx.add_sol_underlying(&mut bench).await];
         for _ in 1..underlyings {
             us.push(fx.add_another_sol_underlying(&mut bench).await);

@@ -46,6 +46,11 @@ async fn after_settlement_equity_uses_the_settlement_price_and_the_live_put_goes
     );
     // Two minutes on: the settled vectors are older than the 60 s risk age.
     d.bench.advance_time(120).await;
+    // The volatility authority keeps the live series' volatility fresh (a
+    // liquidation never moves a position at a stale one).
+    let live: Series = d.bench.load_zc(&far).await;
+    let u = d.underlyings[0];
+    d.fx.set_vol(&mut d.bench, &u, &far, live.vol_e6).await;
     d.fall_below(12_000_000_000, 10_300).await;
     d.set_ratio(10_300).await;
     let now = d.bench.now().await;

@@ -61,7 +61,8 @@ fn the_deploy_scripts_defaults_are_the_risk_crates() {
          \"feeFlatNative\": {},\n  \"feeRateBps\": {},\n  \"insuranceFeeShareBps\": {},\n  \
          \"maxRiskAgeSecs\": {},\n  \"priceBandBps\": {},\n  \"imFloorRatioBps\": {},\n  \
          \"dustNative\": {},\n  \"tradeBandBps\": {},\n  \"maxEmaDeviationBps\": {},\n  \
-         \"paramDelaySecs\": {}\n}}\n",
+         \"paramDelaySecs\": {},\n  \"flattenBelowRatioBps\": {},\n  \"softCapBasis\": {},\n  \
+         \"reserved\": [0, 0, 0]\n}}\n",
         tiers.join(",\n"),
         r.target_ratio_bps,
         r.grace_period_secs,
@@ -75,7 +76,10 @@ fn the_deploy_scripts_defaults_are_the_risk_crates() {
         r.trade_band_bps,
         r.max_ema_deviation_bps,
         r.param_delay_secs,
+        r.flatten_below_ratio_bps,
+        r.soft_cap_basis,
     );
+    assert_eq!(r._reserved, [0; 3]);
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../migrations/risk-defaults.json"

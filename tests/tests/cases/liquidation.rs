@@ -256,12 +256,13 @@ async fn over_asking_is_clamped_and_under_asking_takes_less() {
 
 #[tokio::test]
 async fn the_grace_period_blocks_a_second_soft_liquidation_until_it_expires() {
-    // 200 contracts and soft caps of 1% (2 contracts a call): a call that
-    // takes its full plan stays capped, in a soft tier.
+    // 200 contracts and soft caps of 1% of the account's MM (2 contracts
+    // a call): a call that takes its full plan stays capped, in a soft tier.
     let mut b = book_with_risk(200, 5_000 * USD, soft_caps(100)).await;
     set_ratio(&mut b, 10_300).await;
-    // Only a call that takes its full plan starts the grace period (a
-    // token slice buys no immunity: see `security_liquidation`).
+    // Only a call that takes its full plan, cut by the tier's cap, starts
+    // the grace period (a token slice buys no immunity: see
+    // `security_liquidation`).
     b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
         .await
         .expect("first soft liquidation");
@@ -278,7 +279,7 @@ async fn the_grace_period_blocks_a_second_soft_liquidation_until_it_expires() {
     assert_error_code!(r, ErrorCode::GracePeriodActive);
     assert_unchanged(&b.bench, &keys, &before).await;
 
-    // An hour later (the default grace), with fresh prices, it proceeds.
+    // After the grace period, with fresh prices, it proceeds.
     let exchange: Exchange = b.bench.load_zc(&b.fx.exchange).await;
     b.bench
         .advance_time(exchange.risk.grace_period_secs as i64)
@@ -528,4 +529,81 @@ async fn fees_split_between_caller_and_insurance_and_value_is_conserved() {
     );
     let series: Series = b.bench.load_zc(&b.put).await;
     assert_eq!(series.open_interest_contracts, 20);
+}
+
+/// Below 100% but above the flatten threshold (50%), a closeout takes just
+/// enough to restore the target, proven on chain (one contract less misses
+/// it); with every closeout flattening (the first release's rule), the
+/// same account loses all 20 puts.
+#[test_case(RiskParams::defaults(), false ; "just enough above the flatten threshold")]
+#[test_case(flatten_every_closeout(), true ; "whole candidate when every closeout flattens")]
+#[tokio::test]
+async fn a_closeout_takes_just_enough_above_the_flatten_threshold(
+    risk: RiskParams,
+    flattens: bool,
+) {
+    let mut b = book_with_risk(20, 500 * USD, risk).await;
+    set_ratio(&mut b, 9_600).await;
+    let ev: LiquidationEvent = find_event(
+        &b.fx
+            .liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ev.tier, 3);
+    let account: MarginAccount = b.bench.load_zc(&b.writer.margin).await;
+    let left: i64 = account.active_positions().map(|p| p.size_contracts).sum();
+    // The liquidator takes shorts over (a negative quantity received): the
+    // writer buys them back.
+    let bought = -ev.quantity;
+    if flattens {
+        assert_eq!((bought, left), (20, 0), "{bought}");
+        return;
+    }
+    assert!(bought > 0 && bought < 20, "{bought}");
+    assert_eq!(left, bought - 20);
+    assert!(ev.ratio_after_bps >= 11_000, "{}", ev.ratio_after_bps);
+    // One contract less would have missed the target (the on-chain proof
+    // ran in the call; the SDK's plan of the smaller slice agrees).
+    let after = summary(&b, &b.writer.margin).await;
+    assert_eq!(after.ratio_bps, ev.ratio_after_bps);
+    let r =
+        b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
+            .await;
+    assert_error_code!(r, ErrorCode::AccountHealthy);
+}
+
+fn flatten_every_closeout() -> RiskParams {
+    let mut risk = RiskParams::defaults();
+    risk.flatten_below_ratio_bps = 10_000;
+    risk
+}
+
+/// A liquidation never moves a position at a stale volatility's mark: once
+/// the series' volatility is older than the underlying's `vol_max_age_secs`
+/// the call fails with `StaleVolatility` and changes nothing; after the
+/// volatility authority sets it again (and the crank refreshes), it proceeds.
+#[tokio::test]
+async fn a_liquidation_refuses_a_stale_volatility() {
+    let mut b = book().await;
+    set_ratio(&mut b, 10_100).await;
+    let put = b.put;
+    let u = b.u;
+    // The fixture's vol_max_age_secs is an hour.
+    b.bench.advance_time(3_601).await;
+    move_price(&mut b.bench, &b.fx, &u, &[put], 12_500_000_000).await;
+    let keys = watched(&b);
+    let before = b.bench.snapshot(&keys).await;
+    let r =
+        b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
+            .await;
+    assert_error_code!(r, ErrorCode::StaleVolatility);
+    assert_unchanged(&b.bench, &keys, &before).await;
+    let s: Series = b.bench.load_zc(&put).await;
+    b.fx.set_vol(&mut b.bench, &u, &put, s.vol_e6).await;
+    b.fx.refresh(&mut b.bench, &u, &put).await;
+    b.fx.liquidate(&mut b.bench, &b.keeper, &b.writer.margin, u64::MAX, 0)
+        .await
+        .expect("fresh volatility");
 }

@@ -7,9 +7,11 @@
 //! lower index (`options_margin_risk::planner`, "Ranking"). Each test says
 //! which of these decides. The tie-break tests build exact ties: series with
 //! equal terms on two underlyings of equal parameters, both priced by the
-//! SOL oracle, carry identical per-contract vectors, and in a closeout
-//! (tier 3, whole candidate) the MM of naked shorts is linear in size, so
-//! `released / value` is the same for both candidates to the unit.
+//! SOL oracle, carry identical per-contract vectors, and in a flattening
+//! closeout (tier 3, whole candidate; these tests use the first release's
+//! rules, [`first_release_rules`], where every closeout flattens and soft
+//! caps are a share of the candidate) the MM of naked shorts is linear in
+//! size, so `released / value` is the same for both candidates to the unit.
 //!
 //! Also here: slicing never earns more than one call.
 
@@ -21,7 +23,7 @@ use options_margin_tests::assert_error_code;
 use options_margin_tests::bench::assert_unchanged;
 use options_margin_tests::exchange::SOL_CONF_E8;
 
-use super::desk::{put, show, Desk, SOL_150_E8, USD};
+use super::desk::{first_release_rules, put, show, Desk, SOL_150_E8, USD};
 
 /// `released · 10^12 / value` of both candidates tie exactly when
 /// `released_a · value_b == released_b · value_a`; for two slices of series
@@ -72,7 +74,7 @@ async fn higher_dollar_delta_goes_first_on_a_score_tie() {
 /// the wing (next test).
 #[tokio::test]
 async fn a_closeout_takes_the_largest_release_before_the_best_score() {
-    let mut d = Desk::new(1, 420 * USD, 0).await;
+    let mut d = Desk::with_risk(1, 420 * USD, 0, first_release_rules()).await;
     let now = d.bench.now().await;
     let itm = d.series(0, put(200, now), 750_000).await;
     let otm = d.series(0, put(90, now), 750_000).await;
@@ -108,7 +110,7 @@ async fn two_put_book(
     (strike_b, n_b): (u64, i64),
     soft_cap_bps: Option<u32>,
 ) -> (Desk, Pubkey, Pubkey) {
-    let mut d = Desk::new(1, usdc, 0).await;
+    let mut d = Desk::with_risk(1, usdc, 0, first_release_rules()).await;
     if let Some(cap) = soft_cap_bps {
         let mut risk: Exchange = d.bench.load_zc(&d.fx.exchange).await;
         risk.risk.tiers[0].max_fraction_bps = cap;
@@ -274,7 +276,7 @@ async fn volatile_collateral_is_sold_before_the_stablecoin() {
 /// index would pick slot 0.
 #[tokio::test]
 async fn the_losing_position_goes_before_the_profitable_one_on_a_tie() {
-    let mut d = Desk::new(2, 700 * USD, 0).await;
+    let mut d = Desk::with_risk(2, 700 * USD, 0, first_release_rules()).await;
     let now = d.bench.now().await;
     let winner = d.series(0, put(140, now), 750_000).await;
     let loser = d.series(1, put(140, now), 750_000).await;

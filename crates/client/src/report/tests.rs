@@ -414,7 +414,9 @@ fn an_account_in_tier_one_inside_its_grace_period() {
     assert_eq!(loss[0], 0);
     assert!(loss[1] > 0 && loss[2] > loss[1]);
     let g = &report.liquidation.grace;
-    assert_eq!(g.ends_ts, Some(NOW - 60 + 3_600));
+    let grace = i64::from(options_margin_risk::params::RiskParams::DEFAULT.grace_period_secs);
+    assert!(grace > 60, "the default grace outlasts the minute");
+    assert_eq!(g.ends_ts, Some(NOW - 60 + grace));
     assert!(g.blocks_soft_liquidation);
     assert_eq!(
         g.blocks_soft_liquidation,

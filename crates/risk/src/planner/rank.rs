@@ -47,7 +47,7 @@ impl RankKey {
 
     fn new(ctx: &Ctx, released: i128, value: i128, reaches: bool) -> Self {
         Self {
-            closeout: ctx.is_closeout(),
+            closeout: ctx.flattens(),
             reaches,
             released,
             value: value.clamp(1, i128::from(i64::MAX)),

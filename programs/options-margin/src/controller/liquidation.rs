@@ -50,12 +50,20 @@ pub fn plan_call<A: AccountRead>(
     loaded.with_inputs(account, Valuation::Spot, |inputs| {
         let plan = plan_liquidation_with(inputs, &params, &mut scratch).map_err(planner_error)?;
         let lot = match plan.candidate {
-            Candidate::Position(i) => loaded.series_at(i as usize)?.lot_size_contracts,
+            Candidate::Position(i) => {
+                // The slice moves at a mark of this volatility: never a
+                // stale one (a short would change hands at a cheap mark).
+                require!(!loaded.vol_stale_at(i as usize), ErrorCode::StaleVolatility);
+                loaded.series_at(i as usize)?.lot_size_contracts
+            }
             Candidate::Collateral(_) => 1,
         };
         if max_quantity >= plan.quantity {
             // Just enough, proven on-chain: one lot less would miss the target.
-            if plan.tier < 3 && plan.reaches_target && !plan.closes_candidate && plan.quantity > lot
+            if !plan.flattens
+                && plan.reaches_target
+                && !plan.closes_candidate
+                && plan.quantity > lot
             {
                 let less = evaluate_liquidation_with(
                     inputs,
@@ -82,7 +90,8 @@ pub fn plan_call<A: AccountRead>(
 }
 
 /// Whether a soft-tier call is blocked by the grace period: the last
-/// grace-starting call (one that took its full plan) was less than
+/// grace-starting call (one that took its full plan, cut by the tier's
+/// cap) was less than
 /// `grace_period_secs` ago **and** the account's ratio has not fallen below
 /// where that call left it. A token slice never starts a grace period, and
 /// a falling account is never shielded by one.

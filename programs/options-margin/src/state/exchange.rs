@@ -61,6 +61,12 @@ pub struct RiskParams {
     pub max_ema_deviation_bps: u16,
     /// unit: seconds. Delay between proposing and applying a parameter change.
     pub param_delay_secs: u32,
+    /// unit: bps of equity / MM. Below it a closeout closes whole
+    /// candidates; above it (up to the last tier) it takes just enough.
+    pub flatten_below_ratio_bps: u32,
+    /// 0: a soft tier's fraction is a share of the account's MM; 1: of the candidate.
+    pub soft_cap_basis: u8,
+    pub _reserved: [u8; 3],
 }
 
 const _: () = assert!(
@@ -134,10 +140,10 @@ pub struct Exchange {
     pub pending_risk: RiskParams,
     /// unit: unix seconds. When `pending_risk` may be applied (0: none pending).
     pub pending_risk_apply_ts: i64,
-    pub reserved: [u8; 408],
+    pub reserved: [u8; 392],
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 72 + 8 + 8 + 8 + 72 + 8 + 408);
+const _: () = assert!(core::mem::size_of::<Exchange>() == 32 * 5 + 80 + 8 + 8 + 8 + 80 + 8 + 392);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {

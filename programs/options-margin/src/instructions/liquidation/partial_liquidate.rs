@@ -117,7 +117,10 @@ pub fn partial_liquidate<'info>(
 
     let after = loaded.totals(&from, Valuation::Spot)?;
     check_improved(&plan, &after)?;
-    if soft && full {
+    // Only a soft call that took its full plan and was cut by the tier's
+    // cap starts a grace period: one that restored the target or took all
+    // its candidate could give leaves nothing the tier wanted to spare.
+    if soft && full && plan.capped_by_tier {
         from.last_soft_liquidation_ts = now;
         from.last_soft_ratio_bps = after.ratio_bps;
     }
