@@ -141,9 +141,13 @@ pub struct SimulateArgs {
     /// Runs seeds S, S+1, … S+K−1 and reports the 95th-percentile tails.
     #[arg(long, default_value_t = 1)]
     pub seeds: u64,
-    /// Comma-separated: tiered, full, uncapped.
+    /// Comma-separated: tiered, tiered-v1, full, uncapped.
     #[arg(long, default_value = "tiered,full")]
     pub regimes: String,
+    /// Overrides a risk parameter in every regime (after the regime's own):
+    /// `--risk fee_rate_max_bps=600`, repeatable (RiskParams field names).
+    #[arg(long = "risk", value_name = "FIELD=VALUE")]
+    pub risk: Vec<String>,
     /// The cascade model: bps of price per 1M USD of spot the liquidators
     /// trade to hedge the delta they take over (0: off).
     #[arg(long, default_value_t = 0.0)]
@@ -161,6 +165,7 @@ impl Default for SimulateArgs {
             scenario: "crash".into(),
             seeds: 1,
             regimes: "tiered,full".into(),
+            risk: Vec::new(),
             impact: 0.0,
             out: PathBuf::from("simulation"),
         }

@@ -28,6 +28,7 @@ fn config() -> SimConfig {
             vol_spike: 2.0,
         },
         regimes: vec![Regime::Tiered, Regime::Full],
+        risk_overrides: Vec::new(),
         impact_bps_per_musd: 0.0,
     }
 }

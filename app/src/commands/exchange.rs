@@ -186,7 +186,7 @@ pub async fn show(ctx: &mut Context) -> ClientResult<Output> {
     let mut text = format!(
         "exchange   {exchange_key}\nadmin      {}\nvol auth   {}\ninsurance  {}\npaused     {:#06b}\n\
          tiers      below {} up to {} | below {} up to {} of the {} | below {} just enough, below {} whole\n\
-         target     {}   grace {} s   fee {} + {} bps of MM released ({} to insurance)\n\
+         target     {}   grace {} s   fee {} + {}–{} bps of MM released, rising to 100% ({} to insurance)\n\
          IM floor   {} of MM   vectors valid {} s within {} of their spot\n\n",
         ex.admin,
         ex.vol_authority,
@@ -207,6 +207,7 @@ pub async fn show(ctx: &mut Context) -> ClientResult<Output> {
         r.grace_period_secs,
         format_usd(i128::from(r.fee_flat_native)),
         r.fee_rate_bps,
+        r.fee_rate_max_bps.max(r.fee_rate_bps),
         pct_bps(u64::from(r.insurance_fee_share_bps)),
         pct_bps(u64::from(r.im_floor_ratio_bps)),
         r.max_risk_age_secs,

@@ -28,6 +28,19 @@ pub async fn run(args: &SimulateArgs) -> ClientResult<Output> {
         seed: args.seed,
         scenario: Scenario::resolve(&args.scenario)?,
         regimes,
+        risk_overrides: args
+            .risk
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').ok_or_else(|| {
+                    ClientError::Input(format!("--risk {kv:?}: expected FIELD=VALUE"))
+                })?;
+                let v = v.trim().parse::<i64>().map_err(|_| {
+                    ClientError::Input(format!("--risk {kv:?}: the value is an integer"))
+                })?;
+                Ok((k.trim().to_owned(), v))
+            })
+            .collect::<ClientResult<Vec<_>>>()?,
         impact_bps_per_musd: args.impact,
     };
     let seeds = args.seeds.max(1);

@@ -110,8 +110,10 @@ pub struct Figures {
     pub flatten_below_ratio_bps: u32,
     /// unit: seconds.
     pub grace_period_secs: u32,
-    /// precision: bps of the MM released.
+    /// precision: bps of the MM released. The fee rate at the first tier
+    /// and where it ramps to at 100% of MM.
     pub fee_rate_bps: u16,
+    pub fee_rate_max_bps: u16,
     pub accounts: u64,
     pub accounts_liquidated: u64,
     pub accounts_untouched: u64,
@@ -185,10 +187,16 @@ pub struct Figures {
     /// unit: quote native. Liquidator P&L net of crossing a spread of 1, 2
     /// and 5 volatility points on every option contract taken over.
     pub liquidator_pnl_net_spread_native: [i64; 3],
+    /// unit: quote native. Liquidator P&L had it sold (bought) the delta of
+    /// each takeover on the spot market at that step's price and held the
+    /// hedge to the end: what is left is the options' gamma, vega and theta.
+    pub liquidator_pnl_delta_hedged_native: i64,
     /// unit: quote native per volatility point. Most |vega| the liquidator held.
     pub liquidator_peak_vega_native: i64,
     /// unit: quote native. Most initial margin the liquidator had to post.
     pub liquidator_peak_im_native: i64,
+    /// The keeper's decisions that sent nothing, by action, outcome and reason.
+    pub keeper_outcomes: BTreeMap<String, u64>,
 }
 
 /// unit: volatility points. The spreads of [`Figures::liquidator_pnl_net_spread_native`].
@@ -277,6 +285,7 @@ impl Figures {
             flatten_below_ratio_bps: run.risk.flatten_below_ratio_bps,
             grace_period_secs: run.risk.grace_period_secs,
             fee_rate_bps: run.risk.fee_rate_bps,
+            fee_rate_max_bps: run.risk.fee_rate_max_bps.max(run.risk.fee_rate_bps),
             accounts: run.traders.len() as u64,
             accounts_liquidated: liquidated.len() as u64,
             accounts_untouched: (run.traders.len() - liquidated.len()) as u64,
@@ -336,10 +345,26 @@ impl Figures {
             vega_taken_over_native: calls.vega_taken,
             liquidator_pnl_net_spread_native: SPREAD_VOL_POINTS
                 .map(|pts| pnl - calls.vega_taken.saturating_mul(pts)),
+            liquidator_pnl_delta_hedged_native: pnl.saturating_add(hedge_pnl_native(run)),
             liquidator_peak_vega_native: run.liquidator_peak_vega_native,
             liquidator_peak_im_native: run.liquidator_peak_im_native,
+            keeper_outcomes: run.keeper_outcomes.clone(),
         }
     }
+}
+
+/// unit: quote native. The P&L of hedging every takeover's delta at the
+/// step's price until the last one: `−Σ δ_i · (S_end − S_i)`.
+fn hedge_pnl_native(run: &RegimeRun) -> i64 {
+    let end = i128::from(run.published_e8.last().copied().unwrap_or(0));
+    let total: i128 = run
+        .liquidation_delta_e9
+        .iter()
+        .zip(&run.liquidation_spot_e8)
+        .map(|(d, s)| -d.saturating_mul(end - i128::from(*s)))
+        .sum();
+    // e9 SOL × e8 USD = e17; quote native is e6 USD.
+    (total / 100_000_000_000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Per-call figures of a regime's liquidations, in landing order.

@@ -54,12 +54,14 @@ pub enum Regime {
     /// enough down to the flatten threshold, whole candidates below it.
     Tiered,
     /// The first release's defaults: soft calls of up to 10% / 25% of one
-    /// candidate, a one-hour grace period, every closeout of whole candidates.
+    /// candidate, a one-hour grace period, every closeout of whole
+    /// candidates, a flat fee rate.
     TieredV1,
     /// Full liquidation: whole candidates below 100%, call after call. The
     /// risk crate requires three strictly descending tiers ending at 100%,
     /// so the closest allowed configuration is 100.02% / 100.01% / 100%,
-    /// each closing up to the whole candidate, flattening every closeout.
+    /// each closing up to the whole candidate, flattening every closeout,
+    /// at the seed's flat fee rate.
     Full,
     /// Just enough, no tier caps: the seed's thresholds, every tier up to
     /// 100%, no flattening short of bankruptcy.
@@ -97,10 +99,12 @@ impl Regime {
                 r.soft_cap_basis = options_margin_risk::params::CAP_OF_CANDIDATE;
                 r.flatten_below_ratio_bps = 10_000;
                 r.grace_period_secs = 3_600;
+                r.fee_rate_max_bps = r.fee_rate_bps;
                 [(10_500, 1_000), (10_200, 2_500), (10_000, 10_000)]
             }
             Regime::Full => {
                 r.flatten_below_ratio_bps = 10_000;
+                r.fee_rate_max_bps = r.fee_rate_bps;
                 [(10_002, 10_000), (10_001, 10_000), (10_000, 10_000)]
             }
             Regime::Uncapped => {
@@ -126,6 +130,8 @@ pub struct SimConfig {
     pub seed: u64,
     pub scenario: Scenario,
     pub regimes: Vec<Regime>,
+    /// `(RiskParams field, value)` applied to every regime after its own settings.
+    pub risk_overrides: Vec<(String, i64)>,
     /// The cascade model: precision: bps of price per 1M USD of spot the
     /// liquidators sell (or buy) to hedge the delta they took over; the
     /// impact is permanent and moves every later published price (0: off).
@@ -158,10 +164,17 @@ pub struct RegimeRun {
     /// unit: quote native per contract per volatility point. The series'
     /// stored vega of each liquidation's target when it landed (0: collateral).
     pub liquidation_vega: Vec<i64>,
+    /// precision: e9 SOL. The delta each liquidation handed the liquidator
+    /// (quantity received × the series' stored delta; collateral: the SOL),
+    /// and precision: 1e-8 USD, the price published at that step.
+    pub liquidation_delta_e9: Vec<i128>,
+    pub liquidation_spot_e8: Vec<i64>,
     /// unit: quote native per volatility point. Most |vega| the liquidator held.
     pub liquidator_peak_vega_native: i64,
     /// unit: quote native. Most initial margin the liquidator's account required.
     pub liquidator_peak_im_native: i64,
+    /// The keeper's decisions that did not end in a transaction, by action, outcome and reason.
+    pub keeper_outcomes: BTreeMap<String, u64>,
 }
 
 /// A trader at the start and at the end of the path.
@@ -176,6 +189,10 @@ pub struct TraderState {
 
 /// unit: lamports. What the admin is given to pay rent for everyone.
 const ADMIN_LAMPORTS: u64 = 20_000 * 1_000_000_000;
+/// unit: lamports. The bot's transaction fees (5,000 lamports a signature,
+/// a transaction per call): a keeper that runs dry of SOL stops
+/// liquidating, as one on a cluster would.
+const BOT_LAMPORTS: u64 = 1_000 * 1_000_000_000;
 /// unit: USDC native. The market maker's and the bot's deposits.
 const MAKER_USDC: u64 = 100_000_000 * 1_000_000;
 const BOT_USDC: u64 = 100_000_000 * 1_000_000;
@@ -228,6 +245,7 @@ fn client<'a>(chain: &'a SimChain<'a>, payer: &Keypair) -> Client<&'a SimChain<'
 async fn exchange(
     actors: &Actors,
     regime: Regime,
+    overrides: &[(String, i64)],
 ) -> ClientResult<(EmbeddedChain, Market, RiskParams)> {
     let chain = EmbeddedChain::start(program_test()).await;
     let profile_path = std::env::temp_dir().join(format!(
@@ -279,7 +297,13 @@ async fn exchange(
         sol,
         series: series.iter().map(|(k, _)| *k).collect(),
     };
-    let risk = regime.risk(config.risk_params()?)?;
+    let mut risk = regime.risk(config.risk_params()?)?;
+    for (field, value) in overrides {
+        options_margin_client::setup::set_risk_field(&mut risk, field, *value)?;
+    }
+    risk.as_risk()
+        .validate()
+        .map_err(|e| ClientError::Input(format!("--risk: {e:?}")))?;
     {
         let sim = SimChain::new(&chain, None);
         let admin = client(&sim, &actors.admin);
@@ -382,7 +406,7 @@ pub async fn run_regime(
     tick: &dyn Fn(),
 ) -> ClientResult<RegimeRun> {
     let clock = std::time::Instant::now();
-    let (mut chain, m, risk) = exchange(actors, regime).await?;
+    let (mut chain, m, risk) = exchange(actors, regime, &cfg.risk_overrides).await?;
     let feed = {
         let u: options_margin::state::Underlying =
             fetch(&chain, &options_margin::pda::underlying(&m.exchange, 0).0).await?;
@@ -390,6 +414,17 @@ pub async fn run_regime(
     };
     publish(&mut chain, &feed, path[0].price_e8).await;
     let mut funding = Funding::default();
+    {
+        let payer = chain.payer();
+        let fund = solana_system_interface::instruction::transfer(
+            &payer.pubkey(),
+            &actors.bot.pubkey(),
+            BOT_LAMPORTS,
+        );
+        EmbeddedChain::send(&mut chain, &[fund], &[])
+            .await
+            .map_err(|e| ClientError::Transaction(e, Vec::new()))?;
+    }
     {
         let sim = SimChain::new(&chain, None);
         let admin = client(&sim, &actors.admin);
@@ -436,7 +471,9 @@ pub async fn run_regime(
     let tiers = risk.as_risk().liquidation();
     let mut tier_secs = [0i64; 3];
     let mut liquidation_vega = Vec::new();
+    let (mut liquidation_delta_e9, mut liquidation_spot_e8) = (Vec::new(), Vec::new());
     let (mut peak_vega, mut peak_im) = (0i64, 0i64);
+    let mut keeper_outcomes: BTreeMap<String, u64> = BTreeMap::new();
     for (i, st) in path.iter().enumerate() {
         chain.set_time(t0 + st.t_secs).await;
         let price_e8 = (st.price_e8 as f64 * impact).round() as i64;
@@ -459,7 +496,18 @@ pub async fn run_regime(
         }
         let bot = client(&sim, &actors.bot);
         let mut keeper = Keeper::new(&bot, kcfg.clone());
-        keeper.pass().await;
+        for d in keeper.pass().await {
+            let (kind, why) = match &d.outcome {
+                crate::keeper::Outcome::Done(_) => continue,
+                crate::keeper::Outcome::Outcompeted(w) => ("outcompeted", w),
+                crate::keeper::Outcome::Waiting(w) => ("waiting", w),
+                crate::keeper::Outcome::Failed(w) => ("failed", w),
+            };
+            let why: String = why.chars().take(80).collect();
+            *keeper_outcomes
+                .entry(format!("{} {kind}: {why}", d.action))
+                .or_default() += 1;
+        }
         let mut step = sim.take_ledger();
         let touched: Vec<Pubkey> = {
             let mut v: Vec<Pubkey> = step
@@ -505,6 +553,17 @@ pub async fn run_regime(
             peak_vega = peak_vega.max(vega.abs());
             if let Ok(x) = s.summary(&bot_account, options_margin::health::Valuation::Spot) {
                 peak_im = peak_im.max(x.initial_margin_native);
+            }
+            for l in &step.liquidations {
+                let q = i128::from(l.event.quantity);
+                liquidation_delta_e9.push(if l.event.target_is_position {
+                    s.series
+                        .get(&l.event.target)
+                        .map_or(0, |x| q * i128::from(x.risk.delta_e9))
+                } else {
+                    q
+                });
+                liquidation_spot_e8.push(price_e8);
             }
             liquidation_vega.extend(step.liquidations.iter().map(|l| {
                 if l.event.target_is_position {
@@ -557,8 +616,11 @@ pub async fn run_regime(
         market: m,
         tier_secs,
         liquidation_vega,
+        liquidation_delta_e9,
+        liquidation_spot_e8,
         liquidator_peak_vega_native: peak_vega,
         liquidator_peak_im_native: peak_im,
+        keeper_outcomes,
     })
 }
 

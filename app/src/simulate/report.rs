@@ -75,7 +75,7 @@ impl Report {
     /// The comparison table: one column per regime, then tiered/full.
     pub fn table(&self) -> String {
         type Row = (&'static str, fn(&Figures) -> i64, bool);
-        let rows: [Row; 36] = [
+        let rows: [Row; 37] = [
             ("value liquidated", |f| f.value_liquidated_native, true),
             ("  just-enough part", |f| f.just_enough_native, true),
             ("  over-liquidation", |f| f.over_liquidation_native, true),
@@ -108,6 +108,11 @@ impl Report {
             (
                 "  of which mark-to-market",
                 |f| f.liquidator_mtm_native,
+                true,
+            ),
+            (
+                "  delta-hedged at each takeover",
+                |f| f.liquidator_pnl_delta_hedged_native,
                 true,
             ),
             (
@@ -269,7 +274,7 @@ impl Report {
             md.push_str(&format!(
                 "- **{}**: {} (soft caps a share of the {}); closeouts of whole candidates \
                  below {:.0}%, of just enough above; grace {} s after a soft call its cap cut; \
-                 fee {} bps of the MM released\n",
+                 fee {}–{} bps of the MM released (rising as the account falls)\n",
                 f.regime,
                 f.tiers
                     .iter()
@@ -284,6 +289,7 @@ impl Report {
                 f.flatten_below_ratio_bps as f64 / 100.0,
                 f.grace_period_secs,
                 f.fee_rate_bps,
+                f.fee_rate_max_bps,
             ));
         }
         md.push_str("\n```\n");

@@ -249,7 +249,7 @@ impl ExchangeConfig {
     }
 }
 
-fn set_risk_field(risk: &mut RiskParams, name: &str, value: i64) -> ClientResult<()> {
+pub fn set_risk_field(risk: &mut RiskParams, name: &str, value: i64) -> ClientResult<()> {
     let bad = || {
         ClientError::Input(format!(
             "exchange config: [risk] {name} = {value} is out of range"
@@ -275,6 +275,7 @@ fn set_risk_field(risk: &mut RiskParams, name: &str, value: i64) -> ClientResult
         "param_delay_secs" => set!(param_delay_secs),
         "flatten_below_ratio_bps" => set!(flatten_below_ratio_bps),
         "soft_cap_basis" => set!(soft_cap_basis),
+        "fee_rate_max_bps" => set!(fee_rate_max_bps),
         _ => {
             return Err(ClientError::Input(format!(
                 "exchange config: [risk] has no field {name}"

@@ -35,7 +35,10 @@
 //!   excess caps; and each slice is capped by the equity left, so the total
 //!   is capped by the initial equity.
 //!
-//! Hence the N slices earn at most the single call's fee. A pro-rated flat
+//! Hence the N slices earn at most the single call's fee. The planner's
+//! rate ramps with depth ([`crate::planner::LiquidationParams::fee_rate_at_floor`]):
+//! each later slice starts from a higher ratio, so at a rate no higher than
+//! the single call's, and the argument holds with `rate_k ≤ rate`. A pro-rated flat
 //! part (by fraction of the position or of the plan) would not have this
 //! property: the denominators shrink as slices are taken, so the fractions
 //! of later slices sum to more than one. `tests/planner.rs` checks the

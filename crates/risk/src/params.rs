@@ -123,10 +123,19 @@ pub struct RiskParams {
     /// [`CAP_OF_ACCOUNT_MM`] (the MM one call may release, rounded up to
     /// a lot) or [`CAP_OF_CANDIDATE`] (the candidate's size).
     pub soft_cap_basis: u8,
-    pub _reserved: [u8; 3],
+    pub _reserved: u8,
+    /// precision: bps of the MM released. The proportional fee rate ramps
+    /// linearly from `fee_rate_bps` at the first tier's threshold to this
+    /// at the last tier's (100%), and stays there below: the deeper an
+    /// account has fallen while nobody took it, the more a liquidator
+    /// earns (no ramp when not above `fee_rate_bps`).
+    pub fee_rate_max_bps: u16,
 }
 
 const _: () = assert!(core::mem::size_of::<RiskParams>() == 80);
+
+/// precision: bps of the MM released. Default [`RiskParams::fee_rate_max_bps`].
+pub const FEE_RATE_MAX_DEFAULT_BPS: u16 = 600;
 
 /// [`RiskParams::soft_cap_basis`]: a soft call releases at most the
 /// tier's fraction of the account's MM (sized on the shortfall).
@@ -139,7 +148,8 @@ impl RiskParams {
     /// The seed's tiers (105% / 102% / 100%: soft calls releasing up to
     /// 10% / 25% of the account's MM, then closeouts of just enough down
     /// to 50%, whole candidates below), a 110% target, IM at least 110% of
-    /// MM, a 1 USD + 1% fee with 20% to insurance, a two-minute grace
+    /// MM, a 1 USD + 1% fee rising to 6% of the MM released as the account
+    /// falls from 105% to 100%, 20% of it to insurance, a two-minute grace
     /// after a soft call its cap cut, vectors valid 60 s within 1% of
     /// spot, a 5% premium band for below-IM trades, a 10% EMA deviation
     /// bound and a one-day parameter delay.
@@ -172,7 +182,8 @@ impl RiskParams {
         param_delay_secs: 86_400,
         flatten_below_ratio_bps: 5_000,
         soft_cap_basis: CAP_OF_ACCOUNT_MM,
-        _reserved: [0; 3],
+        _reserved: 0,
+        fee_rate_max_bps: FEE_RATE_MAX_DEFAULT_BPS,
     };
 
     /// Every bound of the module docs, or the first one violated.
@@ -181,8 +192,12 @@ impl RiskParams {
         check(
             self.flatten_below_ratio_bps <= self.tiers[2].below_ratio_bps
                 && self.soft_cap_basis <= CAP_OF_CANDIDATE
-                && self._reserved == [0; 3],
+                && self._reserved == 0,
             ParamError::Closeout,
+        )?;
+        check(
+            self.fee_rate_max_bps <= MAX_FEE_RATE_BPS,
+            ParamError::FeeRate,
         )?;
         check(
             self.im_floor_ratio_bps >= self.tiers[0].below_ratio_bps
@@ -235,6 +250,7 @@ impl RiskParams {
             fee_rate_bps: self.fee_rate_bps,
             flatten_below_ratio_bps: self.flatten_below_ratio_bps,
             soft_cap_basis: self.soft_cap_basis,
+            fee_rate_max_bps: self.fee_rate_max_bps,
         }
     }
 }
@@ -322,7 +338,11 @@ mod tests {
     fn each_bound_is_enforced_at_its_edge() {
         let d = RiskParams::DEFAULT;
         type Case = (fn(&mut RiskParams), ParamError);
-        let cases: [Case; 14] = [
+        let cases: [Case; 15] = [
+            (
+                |p| p.fee_rate_max_bps = MAX_FEE_RATE_BPS + 1,
+                ParamError::FeeRate,
+            ),
             (|p| p.flatten_below_ratio_bps = 10_001, ParamError::Closeout),
             (|p| p.soft_cap_basis = 2, ParamError::Closeout),
             (

@@ -155,6 +155,9 @@ pub struct LiquidationParams {
     pub flatten_below_ratio_bps: u32,
     /// [`crate::params::CAP_OF_ACCOUNT_MM`] or [`crate::params::CAP_OF_CANDIDATE`].
     pub soft_cap_basis: u8,
+    /// precision: bps of the MM released. Where the proportional rate ramps
+    /// to ([`crate::params::RiskParams::fee_rate_max_bps`], [`Self::fee_rate_at_floor`]).
+    pub fee_rate_max_bps: u16,
 }
 
 impl Default for LiquidationParams {
@@ -173,10 +176,32 @@ impl LiquidationParams {
             .map_err(RiskError::from)?;
         if self.flatten_below_ratio_bps > self.tiers[2].below_ratio_bps
             || self.soft_cap_basis > crate::params::CAP_OF_CANDIDATE
+            || self.fee_rate_max_bps > crate::params::MAX_FEE_RATE_BPS
         {
             return Err(RiskError::InvalidTiers);
         }
         Ok(())
+    }
+
+    /// precision: bps of the MM released. The proportional fee rate of a
+    /// call on an account at `ratio_bps`: `fee_rate_bps` at the first
+    /// tier's threshold, rising linearly to `fee_rate_max_bps` at the last
+    /// tier's, constant below; rounded down (the trader's favour). A later
+    /// slice of a split call starts from a higher ratio and so never earns a
+    /// higher rate, which keeps slicing unprofitable (`crate::fee`).
+    pub fn fee_rate_at_floor(&self, ratio_bps: u64) -> u16 {
+        let (base, max) = (self.fee_rate_bps, self.fee_rate_max_bps);
+        if max <= base {
+            return base;
+        }
+        let (top, bottom) = (
+            u64::from(self.tiers[0].below_ratio_bps),
+            u64::from(self.tiers[2].below_ratio_bps),
+        );
+        let depth = top.saturating_sub(ratio_bps).min(top - bottom);
+        // depth ≤ 2_000 and the spread ≤ 1_000: the product fits easily.
+        let ramp = u64::from(max - base) * depth / (top - bottom);
+        base + ramp as u16
     }
 
     /// Tier (1..=3) of an account at `ratio_bps`, `None` when healthy.
@@ -258,6 +283,9 @@ struct Ctx<'s> {
     equity: i128,
     mm0: i128,
     tier: u8,
+    /// precision: bps of the MM released. This call's proportional fee
+    /// rate ([`LiquidationParams::fee_rate_at_floor`] of the ratio before).
+    rate_bps: u16,
     /// unit: quote native. Largest MM after a partial (non-closing) call that
     /// still reaches the target; computed once per plan (every plan that
     /// does not flatten; −1 when no MM reaches it).
@@ -304,7 +332,7 @@ impl Ctx<'_> {
             mm_after_native: to_i64(mm_after)?,
             closes_candidate: closes,
         };
-        liquidation_fee(self.params.fee_flat_native, self.params.fee_rate_bps, &f)
+        liquidation_fee(self.params.fee_flat_native, self.rate_bps, &f)
     }
 
     /// `10_000 · (equity − fee) ≥ target · mm_after`.
@@ -319,7 +347,7 @@ impl Ctx<'_> {
     /// used in soft tiers, where equity ≥ MM before. See the module docs.
     fn mm_bound(&self, closes: bool) -> RiskResult<i128> {
         let t = i128::from(self.params.target_ratio_bps);
-        let r = i128::from(self.params.fee_rate_bps);
+        let r = i128::from(self.rate_bps);
         let flat = if closes {
             i128::from(self.params.fee_flat_native)
         } else {
@@ -361,7 +389,7 @@ impl Ctx<'_> {
         // units above it. Two or three fee evaluations instead of ~40.
         let (t, r) = (
             i128::from(self.params.target_ratio_bps),
-            i128::from(self.params.fee_rate_bps),
+            i128::from(self.rate_bps),
         );
         let num = BPS.safe_mul(self.equity)?.safe_sub(r.safe_mul(self.mm0)?)?;
         let mut lo = div_floor(num, t - r)?.clamp(0, self.mm0 - 1);
@@ -720,6 +748,7 @@ fn context<'s>(
         equity: i128::from(summary.equity_native),
         mm0: i128::from(summary.mm_native),
         tier,
+        rate_bps: params.fee_rate_at_floor(summary.ratio_bps),
         k_partial: -1,
         k_cap: -1,
         mm,

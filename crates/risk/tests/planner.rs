@@ -227,6 +227,7 @@ fn just_enough_option_amount_with_lots() {
     let params = LiquidationParams {
         fee_flat_native: 0,
         fee_rate_bps: 0,
+        fee_rate_max_bps: 0,
         ..Default::default()
     };
     let plan = plan_liquidation(&acc, &params).unwrap();
@@ -343,6 +344,44 @@ fn a_soft_cap_on_the_account_mm_restores_the_target_in_one_call() {
     assert_eq!(cut.quantity, 2);
     assert!(cut.capped_by_tier && !cut.reaches_target);
     check_post_conditions(&acc, &tight, &cut);
+}
+
+/// The proportional rate ramps from the base at the first tier to the
+/// maximum at 100% of MM (floor), flat outside; no ramp when the maximum is
+/// not above the base. A plan's fee uses the rate of its ratio before.
+#[test]
+fn the_fee_rate_ramps_from_the_first_tier_to_100_percent() {
+    let p = with(|p| {
+        p.fee_rate_bps = 100;
+        p.fee_rate_max_bps = 600;
+    });
+    let at = |r| p.fee_rate_at_floor(r);
+    assert_eq!(
+        [
+            at(12_000),
+            at(10_500),
+            at(10_499),
+            at(10_250),
+            at(10_000),
+            at(5_000)
+        ],
+        [100, 100, 101, 350, 600, 600]
+    );
+    let flat = with(|p| p.fee_rate_max_bps = 50);
+    assert_eq!(flat.fee_rate_at_floor(9_000), flat.fee_rate_bps);
+    // 100 shorts of MM 10_000 at 99%: no flat fee (partial), so the fee is
+    // ⌊600 bps · MM released⌋ (the excess and ratio caps do not bind).
+    let s = ten_k_short();
+    let grids = [small_grid(2_000)];
+    let pos = [hand_pos(&s, 0, -100)];
+    let mut c = [CollateralInput::settlement(0)];
+    c[0].balance_native = settlement_for_ratio(&summary(&grids, &pos, &c), 9_900);
+    let acc = inputs(&grids, &pos, &c);
+    let plan = plan_liquidation(&acc, &p).unwrap();
+    let released = (plan.mm_before_native - plan.mm_after_native) as u64;
+    assert!(!plan.closes_candidate);
+    assert_eq!(plan.fee_native, released * 600 / 10_000);
+    check_post_conditions(&acc, &p, &plan);
 }
 
 #[test]
@@ -509,12 +548,14 @@ fn params_strategy() -> impl Strategy<Value = LiquidationParams> {
         0u16..=500,
         prop_oneof![Just(0u32), 5_000u32..=10_000],
         0u8..=1,
+        0u16..=1_000,
     )
-        .prop_map(|(flat, rate, flatten, basis)| LiquidationParams {
+        .prop_map(|(flat, rate, flatten, basis, max)| LiquidationParams {
             fee_flat_native: flat,
             fee_rate_bps: rate,
             flatten_below_ratio_bps: flatten,
             soft_cap_basis: basis,
+            fee_rate_max_bps: max,
             ..Default::default()
         })
 }
@@ -640,6 +681,7 @@ fn random_accounts_cover_every_branch() {
             fee_rate_bps: next(500) as u16,
             flatten_below_ratio_bps: [0, 9_000, 10_000][next(3) as usize],
             soft_cap_basis: next(2) as u8,
+            fee_rate_max_bps: next(1_001) as u16,
             ..Default::default()
         };
         let mut params = params;

@@ -62,7 +62,7 @@ fn the_deploy_scripts_defaults_are_the_risk_crates() {
          \"maxRiskAgeSecs\": {},\n  \"priceBandBps\": {},\n  \"imFloorRatioBps\": {},\n  \
          \"dustNative\": {},\n  \"tradeBandBps\": {},\n  \"maxEmaDeviationBps\": {},\n  \
          \"paramDelaySecs\": {},\n  \"flattenBelowRatioBps\": {},\n  \"softCapBasis\": {},\n  \
-         \"reserved\": [0, 0, 0]\n}}\n",
+         \"reserved\": 0,\n  \"feeRateMaxBps\": {}\n}}\n",
         tiers.join(",\n"),
         r.target_ratio_bps,
         r.grace_period_secs,
@@ -78,8 +78,9 @@ fn the_deploy_scripts_defaults_are_the_risk_crates() {
         r.param_delay_secs,
         r.flatten_below_ratio_bps,
         r.soft_cap_basis,
+        r.fee_rate_max_bps,
     );
-    assert_eq!(r._reserved, [0; 3]);
+    assert_eq!(r._reserved, 0);
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../migrations/risk-defaults.json"

@@ -354,6 +354,8 @@ impl AccountReport {
                 "target_ratio_bps": l.params.target_ratio_bps,
                 "fee_flat_native": l.params.fee_flat_native,
                 "fee_rate_bps": l.params.fee_rate_bps,
+                "fee_rate_max_bps": l.params.fee_rate_max_bps,
+                "fee_rate_now_bps": l.params.fee_rate_at_floor(self.margin.summary.ratio_bps),
                 "grace": {
                     "last_soft_liquidation_ts": g.last_soft_liquidation_ts,
                     "last_soft_ratio_bps": g.last_soft_ratio_bps,

@@ -66,7 +66,10 @@ pub struct RiskParams {
     pub flatten_below_ratio_bps: u32,
     /// 0: a soft tier's fraction is a share of the account's MM; 1: of the candidate.
     pub soft_cap_basis: u8,
-    pub _reserved: [u8; 3],
+    pub _reserved: u8,
+    /// unit: bps of the MM released. The fee rate ramps from `fee_rate_bps`
+    /// at the first tier to this at 100% of MM.
+    pub fee_rate_max_bps: u16,
 }
 
 const _: () = assert!(

@@ -174,7 +174,7 @@ json_struct! {
         tiers, target_ratio_bps, grace_period_secs, fee_flat_native, fee_rate_bps,
         insurance_fee_share_bps, max_risk_age_secs, price_band_bps, im_floor_ratio_bps,
         dust_native, trade_band_bps, max_ema_deviation_bps, param_delay_secs,
-        flatten_below_ratio_bps, soft_cap_basis, _reserved,
+        flatten_below_ratio_bps, soft_cap_basis, _reserved, fee_rate_max_bps,
     }
     GridConfig { spot_shocks_bps, vol_shocks_bps, mm_spot_range_bps, spot_count, vol_count, _padding }
     StoredSeriesRisk {
