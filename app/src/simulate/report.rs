@@ -17,6 +17,16 @@ pub struct Tail {
     pub p95_value_liquidated_native: i64,
     pub mean_bad_debt_native: i64,
     pub mean_value_liquidated_native: i64,
+    /// unit: quote native. Means over seeds.
+    pub mean_over_liquidation_native: i64,
+    pub mean_trader_equity_end_native: i64,
+    pub mean_liquidator_pnl_native: i64,
+    pub mean_fees_to_liquidator_native: i64,
+    /// precision: 1e-3. Means over seeds of counts.
+    pub mean_strategies_intact_milli: i64,
+    pub mean_accounts_closed_out_milli: i64,
+    pub mean_accounts_skipping_soft_milli: i64,
+    pub mean_soft_calls_milli: i64,
 }
 
 impl Tail {
@@ -29,9 +39,22 @@ impl Tail {
         let n = runs.len().max(1) as i64;
         let bad: Vec<i64> = runs.iter().map(|f| f.bad_debt_socialized_native).collect();
         let value: Vec<i64> = runs.iter().map(|f| f.value_liquidated_native).collect();
+        let mean = |f: &dyn Fn(&Figures) -> i64| runs.iter().map(|r| f(r)).sum::<i64>() / n;
         Self {
             regime,
             seeds: runs.len() as u64,
+            mean_over_liquidation_native: mean(&|f| f.over_liquidation_native),
+            mean_trader_equity_end_native: mean(&|f| f.trader_equity_end_native),
+            mean_liquidator_pnl_native: mean(&|f| f.liquidator_pnl_native),
+            mean_fees_to_liquidator_native: mean(&|f| f.fees_to_liquidator_native),
+            mean_strategies_intact_milli: mean(&|f| f.strategies_intact as i64 * 1_000),
+            mean_accounts_closed_out_milli: mean(&|f| f.accounts_closed_out as i64 * 1_000),
+            mean_accounts_skipping_soft_milli: mean(&|f| {
+                f.accounts_skipping_soft_tiers as i64 * 1_000
+            }),
+            mean_soft_calls_milli: mean(&|f| {
+                (f.liquidations_per_tier[0] + f.liquidations_per_tier[1]) as i64 * 1_000
+            }),
             mean_bad_debt_native: bad.iter().sum::<i64>() / n,
             mean_value_liquidated_native: value.iter().sum::<i64>() / n,
             p95_bad_debt_native: p95(bad),
@@ -226,6 +249,10 @@ impl Report {
                 "p95 value liquidated".into(),
                 "mean bad debt".into(),
                 "mean value liquidated".into(),
+                "mean over-liquidation".into(),
+                "mean trader equity end".into(),
+                "mean liquidator P&L".into(),
+                "mean strategies intact".into(),
             ]];
             for t in &self.tails {
                 rows.push(vec![
@@ -235,6 +262,10 @@ impl Report {
                     usd(t.p95_value_liquidated_native),
                     usd(t.mean_bad_debt_native),
                     usd(t.mean_value_liquidated_native),
+                    usd(t.mean_over_liquidation_native),
+                    usd(t.mean_trader_equity_end_native),
+                    usd(t.mean_liquidator_pnl_native),
+                    format!("{:.1}", t.mean_strategies_intact_milli as f64 / 1e3),
                 ]);
             }
             text.push('\n');
