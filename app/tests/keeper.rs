@@ -187,6 +187,21 @@ async fn a_price_drop_leads_the_bot_to_liquidate_exactly_the_accounts_in_a_tier(
         again.iter().all(|d| d.event.is_none()),
         "no second liquidation"
     );
+    assert!(
+        !decisions
+            .iter()
+            .chain(&again)
+            .any(|d| d.action == "fee payer"),
+        "a funded bot is not warned"
+    );
+    // A bot whose fee payer holds less than it wants is warned every pass.
+    let mut wary = KeeperConfig::new(exchange);
+    wary.min_payer_lamports = u64::MAX;
+    let warned = Keeper::new(&bot, wary).pass().await;
+    let low: Vec<_> = warned.iter().filter(|d| d.action == "fee payer").collect();
+    assert_eq!(low.len(), 1, "one warning");
+    assert!(matches!(low[0].outcome, Outcome::Waiting(_)), "{}", low[0]);
+    assert_eq!(low[0].account, bot.payer_key());
 }
 
 #[tokio::test]

@@ -85,6 +85,22 @@ pub async fn pass<C: Chain>(k: &mut Keeper<'_, C>, out: &mut Vec<Decision>) {
     let exchange = k.config.exchange;
     let chain = &k.client.chain;
     let prices = &k.client.prices;
+    let payer = k.client.payer.pubkey();
+    let lamports = match chain.account(&payer).await {
+        Ok(a) => a.map_or(0, |a| a.lamports),
+        Err(_) => u64::MAX,
+    };
+    if lamports < k.config.min_payer_lamports {
+        out.push(decision(
+            payer,
+            "fee payer",
+            format!("balance {:.6} SOL", lamports as f64 / 1e9),
+            Outcome::Waiting(format!(
+                "below {:.6} SOL: top it up, or calls stop landing",
+                k.config.min_payer_lamports as f64 / 1e9
+            )),
+        ));
+    }
     let accounts = match margin_accounts(chain, &exchange, None).await {
         Ok(a) => a,
         Err(e) => {

@@ -27,6 +27,10 @@ pub use act::{Decision, Outcome};
 pub use rank::{rank, Ranked};
 
 /// What the bot does and how hard it tries.
+/// unit: lamports. Default [`KeeperConfig::min_payer_lamports`]: 0.01 SOL,
+/// about 2,000 unprioritised calls.
+pub const MIN_PAYER_LAMPORTS: u64 = 10_000_000;
+
 #[derive(Clone, Debug)]
 pub struct KeeperConfig {
     pub exchange: Pubkey,
@@ -40,6 +44,10 @@ pub struct KeeperConfig {
     pub max_failures: u32,
     /// unit: passes. How long a failing account is skipped.
     pub skip_passes: u32,
+    /// unit: lamports. Below this fee-payer balance each pass warns (a
+    /// keeper that runs dry of SOL stops liquidating: every call costs
+    /// 5,000 lamports a signature plus its priority fee).
+    pub min_payer_lamports: u64,
 }
 
 impl KeeperConfig {
@@ -51,6 +59,7 @@ impl KeeperConfig {
             max_calls_per_account: 8,
             max_failures: 3,
             skip_passes: 10,
+            min_payer_lamports: MIN_PAYER_LAMPORTS,
         }
     }
 }
