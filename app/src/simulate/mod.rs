@@ -528,7 +528,13 @@ pub async fn run_regime(
         step.cu_requested += sweeps.cu_requested;
         step.deferred += sweeps.deferred;
         if cfg.impact_bps_per_musd > 0.0 {
-            let delta = sim.with_snapshot(|s| hedged_delta(s, &step.liquidations));
+            let delta_e9: i128 = sim.with_snapshot(|s| {
+                step.liquidations
+                    .iter()
+                    .map(|l| takeover_delta_e9(s, l))
+                    .sum()
+            });
+            let delta = delta_e9 as f64 / 1e9;
             // Hedging sells what the liquidators are long, buys what they are short.
             let notional_musd = delta * price_e8 as f64 / 1e8 / 1e6;
             impact *= (1.0 - cfg.impact_bps_per_musd * notional_musd / 1e4).clamp(0.5, 1.5);
@@ -555,14 +561,7 @@ pub async fn run_regime(
                 peak_im = peak_im.max(x.initial_margin_native);
             }
             for l in &step.liquidations {
-                let q = i128::from(l.event.quantity);
-                liquidation_delta_e9.push(if l.event.target_is_position {
-                    s.series
-                        .get(&l.event.target)
-                        .map_or(0, |x| q * i128::from(x.risk.delta_e9))
-                } else {
-                    q
-                });
+                liquidation_delta_e9.push(takeover_delta_e9(s, l));
                 liquidation_spot_e8.push(price_e8);
             }
             liquidation_vega.extend(step.liquidations.iter().map(|l| {
@@ -624,23 +623,18 @@ pub async fn run_regime(
     })
 }
 
-/// unit: whole SOL. The delta the liquidators took over in `landed`, by the
-/// series' stored delta (collateral: the SOL itself).
-fn hedged_delta(snapshot: &Snapshot, landed: &[Landed]) -> f64 {
-    landed
-        .iter()
-        .map(|l| {
-            let q = l.event.quantity as f64;
-            if l.event.target_is_position {
-                snapshot
-                    .series
-                    .get(&l.event.target)
-                    .map_or(0.0, |s| q * s.risk.delta_e9 as f64 / 1e9)
-            } else {
-                q / 1e9
-            }
-        })
-        .sum()
+/// precision: e9 SOL. The delta a landed call handed the liquidator: the
+/// quantity received × the series' stored delta (collateral: the SOL itself).
+fn takeover_delta_e9(snapshot: &Snapshot, l: &Landed) -> i128 {
+    let q = i128::from(l.event.quantity);
+    if l.event.target_is_position {
+        snapshot
+            .series
+            .get(&l.event.target)
+            .map_or(0, |x| q * i128::from(x.risk.delta_e9))
+    } else {
+        q
+    }
 }
 
 /// Every regime of `cfg` on the same actors and path.
