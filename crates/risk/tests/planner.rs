@@ -317,6 +317,25 @@ fn a_closeout_above_the_flatten_threshold_takes_just_enough() {
     assert_eq!((whole.quantity, whole.flattens), (100, true));
 }
 
+/// The flatten threshold at its edge: at exactly 50.00% the closeout still
+/// takes just enough; one bps below it closes the whole candidate.
+#[test_case(5_000 => false; "at the threshold: just enough")]
+#[test_case(4_999 => true; "one bps below: whole candidate")]
+fn the_flatten_threshold_at_its_edge(ratio_bps: u64) -> bool {
+    let s = ten_k_short();
+    let grids = [small_grid(2_000)];
+    let p = [hand_pos(&s, 0, -100)];
+    let mut c = [CollateralInput::settlement(0)];
+    c[0].balance_native = settlement_for_ratio(&summary(&grids, &p, &c), ratio_bps);
+    let acc = inputs(&grids, &p, &c);
+    assert_eq!(margin_summary(&acc).unwrap().ratio_bps, ratio_bps);
+    let params = LiquidationParams::default();
+    let plan = plan_liquidation(&acc, &params).unwrap();
+    check_post_conditions(&acc, &params, &plan);
+    assert_eq!(plan.closes_candidate, plan.flattens, "{plan:?}");
+    plan.flattens
+}
+
 /// Soft caps sized on the account: ten shorts of 10 contracts at 103%
 /// need 6.4% of MM released. A 10% share of the candidate allows one
 /// contract (1% of MM, short of the target); a 10% share of the account's
